@@ -1,0 +1,82 @@
+/* init_task.c — find init_task without a data symbol: the validated "swapper/0" in the kernel image. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/kernel_internal.h"
+#include "xvids/err.h"
+#include "xvids/obj.h"
+
+struct it_search {
+	struct xv_kernel *k;
+	uint32_t comm_off, tasks_off, pid_off, parent_off;
+	uint64_t found;
+	unsigned tried;
+};
+
+/* A candidate is init_task if: pid 0, real_parent points to itself, and its task list is a
+ * consistent ring: next->prev == &self->tasks and prev->next == &self->tasks. Copies of the
+ * string elsewhere (the init_task template in .init.data, stale pages) fail these checks. */
+static int it_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
+{
+	struct it_search *s = arg;
+	struct xv_kernel *k = s->k;
+	uint64_t task, next, prev, back, parent;
+	uint32_t pid;
+
+	(void)p;
+	(void)avail;
+	if (pa < s->comm_off || ++s->tried > 4096)
+		return s->tried > 4096 ? 1 : 0;
+	task = xv_kernel_image_va(k, pa - s->comm_off);
+	if (xv_kernel_read_u32(k, task + s->pid_off, &pid) < 0 || pid != 0)
+		return 0;
+	if (xv_kernel_read_u64(k, task + s->parent_off, &parent) < 0 || parent != task)
+		return 0;
+	if (xv_kernel_read_u64(k, task + s->tasks_off, &next) < 0 ||
+	    xv_kernel_read_u64(k, task + s->tasks_off + 8, &prev) < 0)
+		return 0;
+	if (xv_kernel_read_u64(k, next + 8, &back) < 0 || back != task + s->tasks_off)
+		return 0;
+	if (xv_kernel_read_u64(k, prev, &back) < 0 || back != task + s->tasks_off)
+		return 0;
+	s->found = task;
+	return 1;
+}
+
+int xv_kernel_find_init_task(struct xv_kernel *k)
+{
+	static const char needle[16] = "swapper/0";
+	struct it_search s = { .k = k };
+	struct xv_phys_src src;
+	uint64_t lo, hi;
+	int rc;
+
+	if (xv_off(k, "task_struct", "comm", &s.comm_off) < 0 ||
+	    xv_off(k, "task_struct", "tasks", &s.tasks_off) < 0 ||
+	    xv_off(k, "task_struct", "pid", &s.pid_off) < 0 ||
+	    xv_off(k, "task_struct", "real_parent", &s.parent_off) < 0)
+		return xv_err_ctx(ENOENT, "finding init_task: ");
+	xv_kernel_phys_src(k, &src);
+	/* init_task is static data of the kernel image: scan only the image's physical range. */
+	if (k->info.arch == XV_ARCH_AARCH64) {
+		lo = k->image_lo - k->kimage_voffset;
+		hi = k->image_hi - k->kimage_voffset;
+	} else {
+		lo = k->image_lo - 0xffffffff80000000ULL + k->phys_base;
+		hi = k->image_hi - 0xffffffff80000000ULL + k->phys_base;
+	}
+	rc = xv_phys_scan(&src, lo, hi, needle, sizeof(needle), 0, it_hit, &s);
+	if (rc < 0)
+		return xv_err_ctx(-rc, "scanning for init_task: ");
+	if (!s.found)
+		return xv_err(ENOENT, "init_task not found: no task named swapper/0 with pid 0 and a "
+				      "consistent task list in the kernel image (%u candidates checked)",
+			      s.tried);
+	k->info.init_task = s.found;
+	snprintf(k->how_init, sizeof(k->how_init),
+		 "comm \"swapper/0\" in the kernel image, pid 0, own parent, consistent task list "
+		 "(%u candidate%s)", s.tried, s.tried == 1 ? "" : "s");
+	return xv_kernel_add_root(k, "init_task", "task_struct", s.found);
+}

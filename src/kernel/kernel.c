@@ -1,0 +1,473 @@
+/* kernel.c — kernel discovery from the guest alone: VMCOREINFO → paging → kallsyms → BTF → init_task. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+
+#include "kernel/btfscan.h"
+#include "kernel/kernel_internal.h"
+#include "util/bytes.h"
+#include "xvids/err.h"
+
+#define X86_START_KERNEL_MAP 0xffffffff80000000ULL
+/* How far past _stext the kernel image (text, rodata, data, bss) may reach: generous, since only
+ * used to bound scans and to sanity-check pointers to static data. */
+#define XV_IMAGE_SPAN (96ULL << 20)
+
+static int rd_phys(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	return xv_mem_read(ctx, pa, buf, len);
+}
+
+static const void *view_phys(void *ctx, uint64_t pa, size_t len)
+{
+	return xv_mem_view(ctx, pa, len);
+}
+
+static int rd_virt(void *ctx, uint64_t va, void *buf, size_t len)
+{
+	return xv_vat_read(ctx, va, buf, len);
+}
+
+void xv_kernel_phys_src(struct xv_kernel *k, struct xv_phys_src *src)
+{
+	src->segs = xv_mem_segs(k->mem);
+	src->nsegs = xv_mem_nsegs(k->mem);
+	src->read = rd_phys;
+	src->view = view_phys;
+	src->ctx = k->mem;
+}
+
+uint64_t xv_kernel_image_va(const struct xv_kernel *k, uint64_t pa)
+{
+	if (k->info.arch == XV_ARCH_AARCH64)
+		return pa + k->kimage_voffset;
+	return pa - k->phys_base + X86_START_KERNEL_MAP;
+}
+
+static uint64_t image_pa(const struct xv_kernel *k, uint64_t va)
+{
+	if (k->info.arch == XV_ARCH_AARCH64)
+		return va - k->kimage_voffset;
+	return va - X86_START_KERNEL_MAP + k->phys_base;
+}
+
+/* Work out the architecture and the kernel's page-table root from one VMCOREINFO text, and build
+ * a translator. Used both to judge candidate texts and for the one finally chosen. */
+static int setup_paging(struct xv_kernel *k, const struct xv_vmci *v)
+{
+	struct xv_vat_params p = { 0 };
+	uint64_t sym, val;
+	int64_t num;
+	enum xv_mem_arch hint = xv_mem_arch(k->mem);
+
+	if (k->vat) {
+		xv_vat_free(k->vat);
+		k->vat = NULL;
+	}
+	if (xv_vmci_symbol(v, "init_top_pgt", &sym) == 0) {
+		if (hint == XV_MEM_ARCH_AARCH64)
+			return xv_err(EINVAL, "VMCOREINFO describes an x86-64 kernel but the dump is AArch64");
+		p.arch = XV_ARCH_X86_64;
+		if (xv_vmci_number(v, "phys_base", &num) < 0)
+			return xv_err(ENOENT, "VMCOREINFO has SYMBOL(init_top_pgt) but no NUMBER(phys_base)");
+		k->phys_base = (uint64_t)num;
+		p.root = sym - X86_START_KERNEL_MAP + k->phys_base;
+		p.levels = (xv_vmci_number(v, "pgtable_l5_enabled", &num) == 0 && num == 1) ? 5 : 4;
+		k->kernel_va_lo = p.levels == 5 ? 0xff00000000000000ULL : 0xffff800000000000ULL;
+		snprintf(k->how_pgd, sizeof(k->how_pgd),
+			 "SYMBOL(init_top_pgt) - __START_KERNEL_map + NUMBER(phys_base)");
+	} else if (xv_vmci_symbol(v, "swapper_pg_dir", &sym) == 0) {
+		if (hint == XV_MEM_ARCH_X86_64)
+			return xv_err(EINVAL, "VMCOREINFO describes an AArch64 kernel but the dump is x86-64");
+		p.arch = XV_ARCH_AARCH64;
+		if (xv_vmci_u64(v, "NUMBER(kimage_voffset)", &val) < 0)
+			return xv_err(ENOENT, "VMCOREINFO has SYMBOL(swapper_pg_dir) but no "
+					      "NUMBER(kimage_voffset); not an AArch64 kernel xvids knows");
+		k->kimage_voffset = val;
+		p.root = sym - k->kimage_voffset;
+		if (xv_vmci_number(v, "TCR_EL1_T1SZ", &num) == 0 && num >= 12 && num <= 48)
+			p.va_bits = (unsigned)(64 - num);
+		else if (xv_vmci_number(v, "VA_BITS", &num) == 0 && num > 0 && num <= 64)
+			p.va_bits = (unsigned)num;
+		else
+			return xv_err(ENOENT, "VMCOREINFO has neither NUMBER(TCR_EL1_T1SZ) nor "
+					      "NUMBER(VA_BITS): cannot tell the AArch64 VA size");
+		if (xv_vmci_u64(v, "PAGESIZE", &val) == 0 && val != 4096)
+			return xv_err(ENOTSUP, "the guest kernel uses %" PRIu64 "-byte pages; xvids "
+					       "supports the 4K granule only", val);
+		p.granule = 4096;
+		k->kernel_va_lo = ~0ULL << p.va_bits;
+		snprintf(k->how_pgd, sizeof(k->how_pgd),
+			 "SYMBOL(swapper_pg_dir) - NUMBER(kimage_voffset)");
+	} else {
+		return xv_err(ENOENT, "VMCOREINFO names neither swapper_pg_dir (AArch64) nor "
+				      "init_top_pgt (x86-64)");
+	}
+	k->info.arch = p.arch;
+	k->info.arch_name = p.arch == XV_ARCH_AARCH64 ? "aarch64" : "x86_64";
+	k->info.pgd = p.root;
+	k->vat = xv_vat_new(k->mem, &p);
+	if (!k->vat)
+		return -errno;
+	return 0;
+}
+
+/* Read init_uts_ns and check that it holds the release VMCOREINFO claims: proves the page-table
+ * root, the translation and the text all belong to the running kernel (stale copies fail). */
+static int check_uts(struct xv_kernel *k, const struct xv_vmci *v)
+{
+	const char *rel = xv_vmci_get(v, "OSRELEASE");
+	uint8_t buf[64 + 6 * 65];
+	uint64_t uts;
+	size_t o;
+
+	if (!rel)
+		return xv_err(ENOENT, "VMCOREINFO has no OSRELEASE");
+	if (xv_vmci_symbol(v, "init_uts_ns", &uts) < 0)
+		return xv_err(ENOENT, "VMCOREINFO has no SYMBOL(init_uts_ns)");
+	if (xv_vat_read(k->vat, uts, buf, sizeof(buf)) < 0)
+		return xv_err_ctx(EFAULT, "reading init_uts_ns: ");
+	/* struct uts_namespace starts with struct new_utsname, possibly after a kref: find "Linux". */
+	for (o = 0; o <= 64; o += 4)
+		if (memcmp(buf + o, "Linux\0", 6) == 0)
+			break;
+	if (o > 64)
+		return xv_err(EINVAL, "init_uts_ns at 0x%" PRIx64 " does not start with sysname "
+				      "\"Linux\": wrong page-table root or not this kernel", uts);
+	const char *f = (const char *)buf + o;
+
+	if (strncmp(f + 130, rel, 65) != 0)
+		return xv_err(EINVAL, "init_uts_ns says release \"%.64s\" but VMCOREINFO says \"%s\" "
+				      "(stale VMCOREINFO copy?)", f + 130, rel);
+	snprintf(k->nodename, sizeof(k->nodename), "%.64s", f + 65);
+	snprintf(k->release, sizeof(k->release), "%.64s", f + 130);
+	snprintf(k->uts_version, sizeof(k->uts_version), "%.64s", f + 195);
+	snprintf(k->uts_machine, sizeof(k->uts_machine), "%.64s", f + 260);
+	return 0;
+}
+
+static int judge_vmci(void *arg, const struct xv_vmci *v, uint64_t pa)
+{
+	struct xv_kernel *k = arg;
+
+	(void)pa;
+	if (setup_paging(k, v) < 0)
+		return -1;
+	return check_uts(k, v) < 0 ? -1 : 0;
+}
+
+static int find_vmcoreinfo(struct xv_kernel *k)
+{
+	size_t len;
+	const char *note = xv_mem_vmcoreinfo(k->mem, &len);
+	char *text = NULL;
+	uint64_t pa = 0;
+	int rc;
+
+	if (note) {
+		k->vmci = xv_vmci_parse(note, len);
+		if (k->vmci && xv_vmci_check(k->vmci) == 0 && judge_vmci(k, k->vmci, 0) == 0) {
+			snprintf(k->how_vmci, sizeof(k->how_vmci), "VMCOREINFO note of the ELF dump");
+			return 0;
+		}
+		xv_vmci_free(k->vmci);
+		k->vmci = NULL;
+	}
+	struct xv_phys_src src;
+
+	xv_kernel_phys_src(k, &src);
+	rc = xv_vmci_find(&src, judge_vmci, k, &text, &len, &pa);
+	if (rc < 0)
+		return xv_err_ctx(-rc, "no Linux kernel found (VMCOREINFO text not in guest RAM; is this "
+				       "Linux >= 4.x with CRASH_CORE, and is the RAM BASE right?): ");
+	k->vmci = xv_vmci_parse(text, len);
+	free(text);
+	if (!k->vmci)
+		return -errno;
+	k->info.vmcoreinfo_pa = pa;
+	snprintf(k->how_vmci, sizeof(k->how_vmci),
+		 "text found in guest RAM at 0x%" PRIx64 ", checked against init_uts_ns", pa);
+	return judge_vmci(k, k->vmci, pa);
+}
+
+static int load_symbols(struct xv_kernel *k, const struct xv_kernel_opts *o)
+{
+	struct xv_kallsyms_addrs a;
+	struct xv_kallsyms_opts ko = { 0 };
+	int rc;
+
+	if (o && o->system_map) {
+		rc = xv_kallsyms_load_sysmap(o->system_map, &k->sysmap);
+		if (rc < 0)
+			return xv_err_ctx(-rc, "--system-map %s: ", o->system_map);
+	}
+	xv_vmci_symbol(k->vmci, "_stext", &ko.stext);
+	rc = xv_kallsyms_addrs_from_vmci(k->vmci, &a);
+	if (rc == 0)
+		rc = xv_kallsyms_load(rd_virt, k->vat, &a, &ko, &k->ks);
+	if (rc == 0) {
+		k->info.nsyms = xv_kallsyms_count(k->ks);
+		snprintf(k->how_ks, sizeof(k->how_ks),
+			 "decoded from the guest's kallsyms tables (SYMBOL(kallsyms_*) in VMCOREINFO)%s",
+			 xv_kallsyms_abs_percpu(k->ks) ? ", absolute per-cpu encoding" : "");
+		return 0;
+	}
+	if (k->sysmap) {
+		k->info.nsyms = xv_kallsyms_count(k->sysmap);
+		snprintf(k->how_ks, sizeof(k->how_ks), "from --system-map (guest kallsyms: %s)",
+			 xv_errmsg());
+		return 0;
+	}
+	return xv_err_ctx(-rc, "kernel symbols unavailable (pass --system-map FILE): ");
+}
+
+static int load_btf(struct xv_kernel *k, const struct xv_kernel_opts *o)
+{
+	struct xv_btfscan_opts so = { .image_lo = image_pa(k, k->image_lo),
+				      .image_hi = image_pa(k, k->image_hi) };
+	struct xv_btfscan_result res = { 0 };
+	struct xv_phys_src src;
+	char desc[128];
+	int rc;
+
+	if (o && o->btf_path) {
+		rc = xv_btf_load_file(o->btf_path, &k->btf);
+		if (rc < 0)
+			return xv_err_ctx(-rc, "--btf %s: ", o->btf_path);
+		snprintf(k->how_btf, sizeof(k->how_btf), "from --btf %s", o->btf_path);
+	} else {
+		xv_kernel_phys_src(k, &src);
+		rc = xv_btfscan_find(&src, &so, &res);
+		if (rc < 0) {
+			xv_btfscan_result_free(&res);
+			return xv_err_ctx(-rc, "no usable vmlinux BTF in guest memory (kernel without "
+					       "CONFIG_DEBUG_INFO_BTF? pass --btf FILE): ");
+		}
+		xv_btf_describe(&res, desc, sizeof(desc));
+		k->btf = res.btf;
+		res.btf = NULL;
+		snprintf(k->how_btf, sizeof(k->how_btf), "carved from RAM: %s; %zu other candidate%s "
+			 "rejected%s", desc, res.nrejected,
+			 res.nrejected == 1 ? "" : "s", res.full_scan ? ", whole RAM scanned" : "");
+		xv_btfscan_result_free(&res);
+	}
+	k->info.btf_types = btf__type_cnt(k->btf) - 1;
+	return 0;
+}
+
+static int add_root_sym(struct xv_kernel *k, const char *name, const char *type)
+{
+	uint64_t a;
+
+	if (xv_vmci_symbol(k->vmci, name, &a) == 0)
+		return xv_kernel_add_root(k, name, type, a);
+	return 0;
+}
+
+int xv_kernel_open(struct xv_mem *mem, const struct xv_kernel_opts *o, struct xv_kernel **out)
+{
+	struct xv_kernel *k = calloc(1, sizeof(*k));
+	uint64_t v;
+	int rc;
+
+	*out = NULL;
+	if (!k)
+		return xv_err(ENOMEM, "out of memory");
+	k->mem = mem;
+	rc = find_vmcoreinfo(k);
+	if (rc < 0)
+		goto fail;
+	k->info.release = k->release;
+	k->info.uts_version = k->uts_version;
+	k->info.uts_machine = k->uts_machine;
+	k->info.nodename = k->nodename;
+	if (xv_vmci_u64(k->vmci, "KERNELOFFSET", &v) == 0) {
+		k->info.kaslr_offset = v;
+		snprintf(k->how_kaslr, sizeof(k->how_kaslr), "KERNELOFFSET in VMCOREINFO");
+	} else {
+		snprintf(k->how_kaslr, sizeof(k->how_kaslr), "not in VMCOREINFO (KASLR off?)");
+	}
+	snprintf(k->paging, sizeof(k->paging), "%s", xv_vat_describe(k->vat));
+	if (xv_vmci_symbol(k->vmci, "_stext", &v) < 0) {
+		rc = xv_err(ENOENT, "VMCOREINFO has no SYMBOL(_stext)");
+		goto fail;
+	}
+	/* _text is at most 2 MiB below _stext on both architectures. */
+	k->image_lo = v - (2ULL << 20);
+	k->image_hi = v + XV_IMAGE_SPAN;
+	rc = load_symbols(k, o);
+	if (rc < 0)
+		goto fail;
+	rc = load_btf(k, o);
+	if (rc < 0)
+		goto fail;
+	add_root_sym(k, "init_uts_ns", "uts_namespace");
+	rc = xv_kernel_find_init_task(k);
+	if (rc < 0)
+		goto fail;
+	k->info.paging = k->paging;
+	k->info.how_vmcoreinfo = k->how_vmci;
+	k->info.how_pgd = k->how_pgd;
+	k->info.how_kaslr = k->how_kaslr;
+	k->info.how_kallsyms = k->how_ks;
+	k->info.how_btf = k->how_btf;
+	k->info.how_init_task = k->how_init;
+	*out = k;
+	return 0;
+fail:
+	xv_kernel_close(k);
+	return rc;
+}
+
+void xv_kernel_close(struct xv_kernel *k)
+{
+	if (!k)
+		return;
+	xv_pathcache_free(k->paths);
+	if (k->btf)
+		btf__free(k->btf);
+	xv_kallsyms_free(k->ks);
+	xv_kallsyms_free(k->sysmap);
+	xv_vmci_free(k->vmci);
+	xv_vat_free(k->vat);
+	free(k);
+}
+
+const struct xv_kernel_info *xv_kernel_info(const struct xv_kernel *k)
+{
+	return &k->info;
+}
+
+int xv_kernel_read(struct xv_kernel *k, uint64_t va, void *buf, size_t len)
+{
+	return xv_vat_read(k->vat, va, buf, len);
+}
+
+int xv_kernel_read_u64(struct xv_kernel *k, uint64_t va, uint64_t *out)
+{
+	uint8_t b[8];
+	int rc = xv_vat_read(k->vat, va, b, 8);
+
+	if (rc == 0)
+		*out = xv_le64(b);
+	return rc;
+}
+
+int xv_kernel_read_u32(struct xv_kernel *k, uint64_t va, uint32_t *out)
+{
+	uint8_t b[4];
+	int rc = xv_vat_read(k->vat, va, b, 4);
+
+	if (rc == 0)
+		*out = xv_le32(b);
+	return rc;
+}
+
+int xv_kernel_read_str(struct xv_kernel *k, uint64_t va, char *buf, size_t size)
+{
+	size_t got = 0;
+
+	if (size == 0)
+		return xv_err(EINVAL, "empty string buffer");
+	/* Read up to the end of each page so that a short string near an unmapped page works. */
+	while (got + 1 < size) {
+		size_t chunk = 4096 - ((va + got) & 4095);
+
+		if (chunk > size - 1 - got)
+			chunk = size - 1 - got;
+		int rc = xv_vat_read(k->vat, va + got, buf + got, chunk);
+
+		if (rc < 0) {
+			buf[got] = '\0';
+			return rc;
+		}
+		void *nul = memchr(buf + got, '\0', chunk);
+
+		if (nul)
+			return 0;
+		got += chunk;
+	}
+	buf[size - 1] = '\0';
+	return 0;
+}
+
+int xv_kernel_add_root(struct xv_kernel *k, const char *name, const char *type, uint64_t addr)
+{
+	for (unsigned i = 0; i < k->nroots; i++)
+		if (strcmp(k->roots[i].name, name) == 0) {
+			k->roots[i].addr = addr;
+			return 0;
+		}
+	if (k->nroots >= XV_MAX_ROOTS)
+		return xv_err(ENOSPC, "too many data roots");
+	struct xv_root *r = &k->roots[k->nroots++];
+
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	snprintf(r->type, sizeof(r->type), "%s", type ? type : "");
+	r->addr = addr;
+	return 0;
+}
+
+int xv_kernel_symbol(struct xv_kernel *k, const char *name, uint64_t *addr)
+{
+	for (unsigned i = 0; i < k->nroots; i++)
+		if (strcmp(k->roots[i].name, name) == 0) {
+			*addr = k->roots[i].addr;
+			return 0;
+		}
+	if (k->ks && xv_kallsyms_lookup(k->ks, name, addr) == 0)
+		return 0;
+	if (k->sysmap && xv_kallsyms_lookup(k->sysmap, name, addr) == 0)
+		return 0;
+	if (xv_vmci_symbol(k->vmci, name, addr) == 0)
+		return 0;
+	return xv_err(ENOENT, "symbol '%s' not found", name);
+}
+
+const char *xv_kernel_symbol_type(struct xv_kernel *k, const char *name)
+{
+	for (unsigned i = 0; i < k->nroots; i++)
+		if (strcmp(k->roots[i].name, name) == 0 && k->roots[i].type[0])
+			return k->roots[i].type;
+	return NULL;
+}
+
+const char *xv_kernel_addr_name(struct xv_kernel *k, uint64_t addr, uint64_t *off)
+{
+	const char *n = NULL;
+
+	if (k->ks)
+		n = xv_kallsyms_addr2name(k->ks, addr, off);
+	if (!n && k->sysmap)
+		n = xv_kallsyms_addr2name(k->sysmap, addr, off);
+	return n;
+}
+
+const char *xv_kernel_vmcoreinfo(struct xv_kernel *k, const char *key)
+{
+	return xv_vmci_get(k->vmci, key);
+}
+
+const struct btf *xv_kernel_btf(const struct xv_kernel *k)
+{
+	return k->btf;
+}
+
+struct xv_vat *xv_kernel_vat(struct xv_kernel *k)
+{
+	return k->vat;
+}
+
+struct xv_mem *xv_kernel_mem(struct xv_kernel *k)
+{
+	return k->mem;
+}
+
+int xv_kernel_is_kernel_addr(const struct xv_kernel *k, uint64_t va)
+{
+	return va >= k->kernel_va_lo && va != ~0ULL;
+}

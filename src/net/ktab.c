@@ -1,0 +1,96 @@
+/* ktab.c — bucketed hash table used for flows, thresholds, detectors and the MAC table. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/ktab.h"
+
+int xv_ktab_init(struct xv_ktab *t, uint32_t capacity, uint32_t kwords, uint32_t payload,
+		 uint64_t timeout_usec)
+{
+	uint32_t n = 1;
+	memset(t, 0, sizeof(*t));
+	if (capacity < XV_KTAB_WAYS)
+		capacity = XV_KTAB_WAYS;
+	if (capacity > (1u << 26))
+		capacity = 1u << 26;
+	while (n * XV_KTAB_WAYS < capacity)
+		n <<= 1;
+	t->nbuckets = n;
+	t->kwords = kwords;
+	t->esize = (uint32_t)((sizeof(struct xv_kent) + 8 * kwords + payload + 7) & ~7u);
+	t->timeout = timeout_usec;
+	t->mem = calloc((size_t)n * XV_KTAB_WAYS, t->esize);
+	return t->mem ? 0 : -ENOMEM;
+}
+
+void xv_ktab_fini(struct xv_ktab *t)
+{
+	free(t->mem);
+	t->mem = NULL;
+}
+
+static inline struct xv_kent *slot(const struct xv_ktab *t, uint32_t b, uint32_t w)
+{
+	return (struct xv_kent *)(t->mem + ((size_t)b * XV_KTAB_WAYS + w) * t->esize);
+}
+
+static inline bool expired(const struct xv_ktab *t, const struct xv_kent *e, uint64_t now)
+{
+	return t->timeout && now > e->last && now - e->last > t->timeout;
+}
+
+struct xv_kent *xv_ktab_get(struct xv_ktab *t, const uint64_t *key, uint64_t now, bool create,
+			    bool *created)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	for (uint32_t i = 0; i < t->kwords; i++)
+		h = xv_mix64(h ^ key[i]);
+	uint32_t b = (uint32_t)h & (t->nbuckets - 1), hash = (uint32_t)(h >> 32);
+	struct xv_kent *free_slot = NULL, *lru = NULL, *victim;
+
+	if (created)
+		*created = false;
+	for (uint32_t w = 0; w < XV_KTAB_WAYS; w++) {
+		struct xv_kent *e = slot(t, b, w);
+		if (!e->used || expired(t, e, now)) {
+			if (!free_slot)
+				free_slot = e;
+			continue;
+		}
+		if (e->hash == hash && !memcmp(e->key, key, 8 * t->kwords)) {
+			if (now > e->last)
+				e->last = now;
+			return e;
+		}
+		if (!lru || e->last < lru->last)
+			lru = e;
+	}
+	if (!create)
+		return NULL;
+	victim = free_slot;
+	if (!victim) {
+		victim = lru;
+		t->evictions++;
+	}
+	memset(victim, 0, t->esize);
+	victim->used = 1;
+	victim->hash = hash;
+	victim->last = now;
+	memcpy(victim->key, key, 8 * t->kwords);
+	t->inserts++;
+	if (created)
+		*created = true;
+	return victim;
+}
+
+uint64_t xv_ktab_live(const struct xv_ktab *t, uint64_t now)
+{
+	uint64_t n = 0;
+	for (uint32_t b = 0; b < t->nbuckets; b++)
+		for (uint32_t w = 0; w < XV_KTAB_WAYS; w++) {
+			const struct xv_kent *e = slot(t, b, w);
+			n += e->used && !expired(t, e, now);
+		}
+	return n;
+}

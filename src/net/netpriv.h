@@ -1,0 +1,168 @@
+/* netpriv.h — internal structures of the net engine shared by its source files and unit tests. */
+#ifndef XV_NET_PRIV_H
+#define XV_NET_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/decode.h"
+#include "net/ktab.h"
+#include "xvids/net.h"
+
+/* ---- rules ---- */
+
+enum { XV_P_IP = 0, XV_P_TCP, XV_P_UDP, XV_P_ICMP, XV_P__COUNT };
+
+struct xv_cidr {
+	struct xv_ip net, mask;
+	bool neg;
+};
+
+/* Snort list semantics, flattened: (no positive entry || some positive matches) && no negative
+ * entry matches; the whole result is inverted when neg is set. any: matches everything. */
+struct xv_addrset {
+	struct xv_cidr *v;
+	uint32_t n;
+	bool any, neg, has_pos;
+};
+
+struct xv_prange {
+	uint16_t lo, hi;
+	bool neg;
+};
+
+struct xv_portset {
+	struct xv_prange *v;
+	uint32_t n;
+	bool any, neg, has_pos;
+};
+
+struct xv_content {
+	uint8_t *pat;
+	uint32_t len;
+	bool nocase, neg;
+	uint32_t offset;
+	uint32_t depth; /* 0: unlimited */
+};
+
+enum { XV_TRACK_SRC = 1, XV_TRACK_DST = 2 };
+enum { XV_THR_NONE = 0, XV_THR_LIMIT, XV_THR_THRESHOLD, XV_THR_BOTH };
+
+struct xv_rate {
+	uint8_t type;  /* XV_THR_* for threshold; 1 for a detection_filter */
+	uint8_t track; /* XV_TRACK_* */
+	uint32_t count, seconds;
+};
+
+enum { XV_FLAGS_EXACT = 0, XV_FLAGS_PLUS, XV_FLAGS_ANY, XV_FLAGS_NOT };
+
+enum {
+	XV_FLOW_TO_SERVER = 1 << 0,
+	XV_FLOW_TO_CLIENT = 1 << 1,
+	XV_FLOW_ESTABLISHED = 1 << 2,
+	XV_FLOW_NOT_ESTABLISHED = 1 << 3,
+	XV_FLOW_STATELESS = 1 << 4,
+};
+
+struct xv_rule {
+	uint8_t action;  /* XV_ACT_* */
+	uint8_t proto;   /* XV_P_* */
+	bool bidir;      /* "<>" */
+	struct xv_addrset src, dst;
+	struct xv_portset sp, dp;
+	uint32_t gid, sid, rev;
+	uint8_t severity;
+	char *msg, *classtype;
+	bool has_flags;
+	uint8_t flags_mode, flags_val, flags_ignore;
+	uint8_t flow;
+	struct xv_content *contents;
+	uint32_t ncontents;
+	struct xv_rate threshold, dfilter;
+	unsigned line;
+};
+
+struct xv_var {
+	char *name, *value;
+};
+
+/* Rules grouped by protocol and port so a packet only looks at rules that can match it. */
+struct xv_group {
+	uint32_t *dport_off; /* 65537 offsets into dport_rules (NULL if no port rules) */
+	uint32_t *dport_rules;
+	uint32_t *sport_off;
+	uint32_t *sport_rules;
+	uint32_t *generic;   /* rules checked for every packet of the protocol */
+	uint32_t ngeneric;
+};
+
+/* ---- flows ---- */
+
+enum { XV_TCP_NONE = 0, XV_TCP_SYN_SENT, XV_TCP_SYN_RCVD, XV_TCP_ESTABLISHED, XV_TCP_CLOSING,
+       XV_TCP_CLOSED, XV_TCP_MIDSTREAM };
+
+struct xv_flow {
+	struct xv_ip client_ip;   /* the side that opened the flow (SYN sender or first talker) */
+	uint16_t client_port;
+	uint8_t state;            /* XV_TCP_* (UDP/other: NONE until both sides talk) */
+	uint8_t seen;             /* bit 0: client->server seen, bit 1: server->client seen */
+	uint64_t pkts[2], bytes[2];
+	uint64_t first_usec;
+};
+
+/* ---- the engine ---- */
+
+struct xv_net {
+	struct xv_net_config cfg;
+	struct xv_rule *rules;
+	uint32_t nrules, rules_cap;
+	struct xv_var *vars;
+	uint32_t nvars;
+	struct xv_group groups[XV_P__COUNT];
+	bool groups_dirty;
+
+	struct xv_ktab flows;      /* key: canonical 5-tuple; payload: struct xv_flow */
+	struct xv_ktab rates;      /* threshold / detection_filter state */
+	struct xv_ktab arp;        /* ip -> mac */
+	struct xv_ktab syn;        /* dst ip -> SYN counter */
+	struct xv_ktab scan;       /* src ip -> distinct port bitmap */
+
+	struct xv_net_alert *ring;
+	uint32_t ring_cap, ring_head, ring_count;
+	uint64_t alert_total;
+
+	struct xv_net_stats st;
+	uint64_t now;
+};
+
+/* rules.c */
+int xv_rules_parse(struct xv_net *n, const char *text, const char *name);
+void xv_rule_free(struct xv_rule *r);
+const char *xv_var_get(const struct xv_net *n, const char *name);
+int xv_addrset_parse(const struct xv_net *n, const char *s, struct xv_addrset *out, int depth);
+int xv_portset_parse(const struct xv_net *n, const char *s, struct xv_portset *out, int depth);
+bool xv_addrset_match(const struct xv_addrset *s, const struct xv_ip *a);
+bool xv_portset_match(const struct xv_portset *s, uint16_t port);
+
+/* match.c */
+int xv_groups_build(struct xv_net *n);
+void xv_groups_free(struct xv_net *n);
+/* Run the rules on a decoded packet; returns the verdict. */
+enum xv_net_verdict xv_rules_run(struct xv_net *n, const struct xv_pkt *p, const struct xv_flow *f,
+				 bool to_server, int port, const char *port_name);
+
+/* flow.c */
+struct xv_flow *xv_flow_track(struct xv_net *n, const struct xv_pkt *p, bool *to_server);
+
+/* detect.c */
+int xv_detect_init(struct xv_net *n);
+void xv_detect_fini(struct xv_net *n);
+void xv_detect_run(struct xv_net *n, const struct xv_pkt *p, bool new_flow, int port,
+		   const char *port_name);
+
+/* alert.c */
+void xv_alert_fill(struct xv_net_alert *a, const struct xv_pkt *p, uint64_t now, int port,
+		   const char *port_name);
+void xv_alert_emit(struct xv_net *n, const struct xv_net_alert *a);
+
+#endif
