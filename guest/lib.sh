@@ -1,4 +1,5 @@
 # Shared helpers for the guest/ scripts (sourced, not executed).
+# shellcheck shell=bash disable=SC2034 # the variables set here are used by the scripts that source this
 
 xv_die() { echo "${XV_PROG:-guest}: error: $*" >&2; exit 1; }
 xv_log() { echo "${XV_PROG:-guest}: $*" >&2; }

@@ -21,6 +21,9 @@ static int ps_run(struct xv_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *o = json_object_new_object();
 
+			char addr[24];
+
+			snprintf(addr, sizeof(addr), "0x%016llx", (unsigned long long)t[i].addr);
 			json_object_object_add(o, "pid", json_object_new_int(t[i].pid));
 			json_object_object_add(o, "ppid", json_object_new_int(t[i].ppid));
 			json_object_object_add(o, "uid", json_object_new_int64(t[i].uid));
@@ -29,6 +32,7 @@ static int ps_run(struct xv_ctx *ctx, int argc, char **argv)
 			json_object_object_add(o, "kthread", json_object_new_boolean(t[i].kthread));
 			json_object_object_add(o, "state",
 					       json_object_new_string_len(&t[i].state, 1));
+			json_object_object_add(o, "address", json_object_new_string(addr));
 			json_object_array_add(arr, o);
 		}
 		xv_cmd_print_json(ctx, arr);
@@ -48,7 +52,7 @@ const struct xv_cmd xv_cmd_ps = {
 	.summary = "list the guest's processes (pid, ppid, uid, comm, exe, kernel thread)",
 	.help = "Walks the task list from init_task in guest memory. Kernel threads are marked;\n"
 		"user tasks show the path of their executable (mm->exe_file).\n"
-		"JSON: an array of {pid, ppid, uid, comm, exe, kthread, state}.\n",
+		"JSON: an array of {pid, ppid, uid, comm, exe, kthread, state, address}\n(address: the task_struct, for eval task_struct@ADDR...).\n",
 	.flags = XV_CMD_NEEDS_VM,
 	.run = ps_run,
 };

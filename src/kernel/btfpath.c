@@ -265,6 +265,10 @@ static int member_step(struct cstate *c, const char *name, bool arrow)
 		if ((r = set_type(c, t->type)) < 0)
 			return r;
 		t = btf__type_by_id(btf, c->cur);
+		if (kind_of(t) == XV_BP_FWD)
+			return xv_err(ENOENT, "%s points to %s %s, which is only declared in BTF "
+					      "(no layout)", c->what, btf_kflag(t) ? "union" : "struct",
+				      btf__name_by_offset(btf, t->name_off));
 		if (kind_of(t) != XV_BP_STRUCT && kind_of(t) != XV_BP_UNION)
 			return xv_err(EINVAL, "%s points to %s, which has no members", c->what,
 				      kind_name(btf, c->cur, kb, sizeof(kb)));

@@ -88,14 +88,11 @@ static void test_ip4_options(void **s)
 	uint8_t f[256];
 	struct xv_pkt p;
 	uint32_t o = eth(f, MAC_A, MAC_B, 0x0800);
-	/* IHL 7: NOP, NOP, record-route (len 7, pointer 4, one slot), EOL */
+	/* IHL 7: NOP, NOP, record-route (len 6), EOL */
 	ip4(f + o, IP4(1, 2, 3, 4), IP4(5, 6, 7, 8), 17, 8);
 	f[o] = 0x47;
 	put16(f + o + 2, 28 + 8);
-	uint8_t opts[8] = { 1, 1, 7, 7, 4, 0, 0, 0 };
-	/* rr length 7 covers bytes 2..8 of the options: too long by one for 8 bytes from offset 2 */
-	memcpy(f + o + 20, opts, 8);
-	opts[3] = 6;
+	uint8_t opts[8] = { 1, 1, 7, 6, 4, 0, 0, 0 };
 	memcpy(f + o + 20, opts, 8);
 	uint8_t *u = f + o + 28;
 	put16(u, 53);

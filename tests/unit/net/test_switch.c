@@ -1,0 +1,224 @@
+/* test_switch.c — the switch over real sockets: learning, flooding, stream framing, drop, mirror. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pcap/pcap.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "frames.h"
+#include "net/decode.h"
+#include "xvids/switch.h"
+
+static char dir[64];
+
+static void path_of(char *buf, size_t l, const char *name)
+{
+	snprintf(buf, l, "%s/%s", dir, name);
+}
+
+static int dgram_client(const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	path_of(sa.sun_path, sizeof(sa.sun_path), name);
+	unlink(sa.sun_path);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void dgram_send(int fd, const char *to, const uint8_t *f, uint32_t l)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	path_of(sa.sun_path, sizeof(sa.sun_path), to);
+	assert_int_equal(sendto(fd, f, l, 0, (struct sockaddr *)&sa, sizeof(sa)), (ssize_t)l);
+}
+
+static int stream_client(const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	path_of(sa.sun_path, sizeof(sa.sun_path), name);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void pump(struct xv_switch *sw)
+{
+	for (int i = 0; i < 5; i++)
+		xv_switch_step(sw, 20);
+}
+
+/* Frames waiting on a datagram client. */
+static int dgram_pending(int fd, uint8_t *last, uint32_t *lastlen)
+{
+	uint8_t buf[2048];
+	int n = 0;
+	ssize_t k;
+	while ((k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
+		if (last) {
+			memcpy(last, buf, (size_t)k);
+			*lastlen = (uint32_t)k;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Length-prefixed frames waiting on a stream client. */
+static int stream_pending(int fd)
+{
+	uint8_t buf[65536];
+	ssize_t k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	int n = 0;
+	for (ssize_t off = 0; k > 0 && off + 4 <= k;) {
+		uint32_t l = (uint32_t)buf[off] << 24 | buf[off + 1] << 16 | buf[off + 2] << 8 | buf[off + 3];
+		off += 4 + l;
+		n++;
+	}
+	return n;
+}
+
+static void test_switching(void **s)
+{
+	(void)s;
+	snprintf(dir, sizeof(dir), "/tmp/xvsw-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	char spec[256], mirror[128];
+	path_of(mirror, sizeof(mirror), "mirror.pcap");
+
+	struct xv_net *n = xv_net_new(NULL);
+	assert_int_equal(xv_net_load_rules_str(n,
+		"drop tcp any any -> any 6666 (msg:\"blocked port\"; sid:1;)\n"
+		"alert tcp any any -> any 2001 (msg:\"backdoor\"; sid:2;)\n", "r"), 2);
+	struct xv_switch_config cfg = { .engine = n, .inline_drop = 1, .mirror = mirror };
+	struct xv_switch *sw = xv_switch_new(&cfg);
+	assert_non_null(sw);
+	snprintf(spec, sizeof(spec), "vmA=dgram:unix:%s/a.sock", dir);
+	assert_int_equal(xv_switch_add_port(sw, spec), 0);
+	snprintf(spec, sizeof(spec), "vmB=dgram:unix:%s/b.sock,peer=%s/cb", dir, dir);
+	assert_int_equal(xv_switch_add_port(sw, spec), 1);
+	snprintf(spec, sizeof(spec), "vmC=stream:unix:%s/c.sock", dir);
+	assert_int_equal(xv_switch_add_port(sw, spec), 2);
+	assert_true(xv_switch_add_port(sw, "bogus:thing") < 0);
+	assert_true(xv_switch_add_port(sw, "vmA=dgram:unix:/tmp/other.sock") < 0); /* name taken */
+	assert_int_equal(xv_switch_port_count(sw), 3);
+
+	int ca = dgram_client("ca"), cb = dgram_client("cb"), cc = stream_client("c.sock");
+	pump(sw); /* accept vmC */
+	struct xv_switch_port_stats st;
+	assert_int_equal(xv_switch_port_stats(sw, 2, &st), 0);
+	assert_true(st.up);
+	assert_string_equal(st.name, "vmC");
+
+	uint8_t f[256], got[2048];
+	uint32_t gl = 0;
+	/* A -> B, B unknown: flooded to B and C */
+	uint32_t l = tcp4_frame(f, MAC_A, MAC_B, IP4(10, 0, 0, 1), 40000, IP4(10, 0, 0, 2), 22, XV_TCP_SYN, NULL);
+	dgram_send(ca, "a.sock", f, l);
+	pump(sw);
+	assert_int_equal(dgram_pending(cb, got, &gl), 1);
+	assert_int_equal(gl, l);
+	assert_memory_equal(got, f, l);
+	assert_int_equal(stream_pending(cc), 1);
+	/* B -> A, A learned: only to A */
+	l = tcp4_frame(f, MAC_B, MAC_A, IP4(10, 0, 0, 2), 22, IP4(10, 0, 0, 1), 40000, XV_TCP_SYN | XV_TCP_ACK, NULL);
+	dgram_send(cb, "b.sock", f, l);
+	pump(sw);
+	assert_int_equal(dgram_pending(ca, NULL, NULL), 1);
+	assert_int_equal(stream_pending(cc), 0);
+	/* C sends two frames in one write plus a frame split across writes; framing holds */
+	uint8_t buf[1024];
+	uint32_t o = 0;
+	for (int i = 0; i < 3; i++) {
+		l = tcp4_frame(f, MAC_EVIL, MAC_A, IP4(10, 0, 0, 3), (uint16_t)(50000 + i), IP4(10, 0, 0, 1),
+			       (uint16_t)(i == 2 ? 2001 : 80), XV_TCP_SYN, NULL);
+		buf[o] = 0;
+		buf[o + 1] = 0;
+		buf[o + 2] = (uint8_t)(l >> 8);
+		buf[o + 3] = (uint8_t)l;
+		memcpy(buf + o + 4, f, l);
+		o += 4 + l;
+	}
+	assert_int_equal(write(cc, buf, o - 30), (ssize_t)(o - 30));
+	pump(sw);
+	assert_int_equal(write(cc, buf + o - 30, 30), 30);
+	pump(sw);
+	assert_int_equal(dgram_pending(ca, NULL, NULL), 3);
+	assert_int_equal(dgram_pending(cb, NULL, NULL), 0);
+	/* the backdoor alert names the port */
+	assert_int_equal(xv_net_alert_total(n), 1);
+	assert_string_equal(xv_net_alert_get(n, 0)->port_name, "vmC");
+	assert_int_equal(xv_net_alert_get(n, 0)->port, 2);
+	/* a drop rule stops the frame */
+	l = tcp4_frame(f, MAC_A, MAC_B, IP4(10, 0, 0, 1), 40001, IP4(10, 0, 0, 2), 6666, XV_TCP_SYN, NULL);
+	dgram_send(ca, "a.sock", f, l);
+	pump(sw);
+	assert_int_equal(dgram_pending(cb, NULL, NULL), 0);
+	assert_int_equal(xv_switch_port_stats(sw, 0, &st), 0);
+	assert_int_equal(st.ids_dropped, 1);
+	assert_int_equal(st.rx_frames, 2);
+	/* a runt is an error, not a crash */
+	dgram_send(ca, "a.sock", f, 5);
+	pump(sw);
+	assert_int_equal(xv_switch_port_stats(sw, 0, &st), 0);
+	assert_int_equal(st.rx_errors, 1);
+	/* a lying stream length (> 64 KiB) drops the connection; a new one is accepted */
+	uint8_t lie[8] = { 0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4 };
+	assert_int_equal(write(cc, lie, 8), 8);
+	pump(sw);
+	assert_int_equal(xv_switch_port_stats(sw, 2, &st), 0);
+	assert_false(st.up);
+	close(cc);
+	cc = stream_client("c.sock");
+	pump(sw);
+	assert_int_equal(xv_switch_port_stats(sw, 2, &st), 0);
+	assert_true(st.up);
+	assert_int_equal(xv_switch_mac_count(sw), 3);
+	char *cbuf;
+	size_t clen;
+	FILE *mf = open_memstream(&cbuf, &clen);
+	xv_switch_print_counters(sw, mf);
+	fclose(mf);
+	assert_non_null(strstr(cbuf, "vmC"));
+	free(cbuf);
+
+	xv_switch_free(sw);
+	/* the mirror holds every received frame, including the dropped one */
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *pc = pcap_open_offline(mirror, eb);
+	assert_non_null(pc);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int frames = 0;
+	while (pcap_next_ex(pc, &h, &d) == 1)
+		frames++;
+	pcap_close(pc);
+	assert_int_equal(frames, 6 + 1); /* 1 + 1 + 3 + drop + runt */
+	xv_net_free(n);
+	close(ca);
+	close(cb);
+	close(cc);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_switching),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
