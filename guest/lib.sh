@@ -13,7 +13,7 @@ xv_arch() {
     esac
 }
 
-xv_cache_dir() { echo "${XVIDS_CACHE:-$HOME/.cache/xvids}/guest/$1"; }
+xv_cache_dir() { echo "${XVIDS_CACHE:-${HOME:-/tmp}/.cache/xvids}/guest/$1"; }
 
 XV_GUEST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -21,7 +21,7 @@ XV_GUEST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 xv_info() {
     local rundir="$1" key="$2"
     [ -f "$rundir/info" ] || xv_die "$rundir/info missing (guest not booted by guest/boot?)"
-    sed -n "s/^$key=//p" "$rundir/info" | head -n1
+    sed -n "s/^$key=//p" "$rundir/info" | sed -n 1p
 }
 
 # Wait until FILE contains a line matching the fixed string, starting at byte OFFSET.
@@ -30,7 +30,7 @@ xv_wait_for() {
     local file="$1" needle="$2" offset="$3" timeout="$4" pid="${5:-}"
     local deadline=$(( $(date +%s%N) / 1000000 + timeout * 1000 ))
     while :; do
-        if [ -f "$file" ] && tail -c +"$((offset + 1))" "$file" | grep -aqF -- "$needle"; then
+        if [ -f "$file" ] && tail -c +"$((offset + 1))" "$file" | grep -aF -- "$needle" >/dev/null; then
             return 0
         fi
         if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then

@@ -61,4 +61,11 @@ int xv_list_walk(struct xv_kernel *k, uint64_t head, uint32_t member_off, size_t
 int xv_hlist_walk(struct xv_kernel *k, uint64_t head, uint32_t member_off, size_t max,
 		  xv_list_cb cb, void *ctx);
 
+/* Visit every entry of the struct xarray at xa (an IDR's idr_rt, a page cache's i_pages) in index
+ * order: the callback gets the index and the raw entry (a pointer, or a value entry with bit 0
+ * set: shadow/swap entries of the page cache). Internal entries are not passed. Bounded by max
+ * entries (-E2BIG) and by the tree's shift structure (a cycle or a bad node is -EINVAL). */
+typedef int (*xv_xa_cb)(struct xv_kernel *k, uint64_t index, uint64_t entry, void *ctx);
+int xv_xarray_walk(struct xv_kernel *k, uint64_t xa, size_t max, xv_xa_cb cb, void *ctx);
+
 #endif

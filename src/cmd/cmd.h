@@ -69,6 +69,12 @@ int xv_cmd_simple_opts(struct xv_ctx *ctx, const struct xv_cmd *cmd, int argc, c
 struct json_object;
 void xv_cmd_print_json(struct xv_ctx *ctx, struct json_object *obj);
 
+/* Run a check command: --policy FILE, --json, --eve FILE; prints findings; exit 0/1/2. */
+struct xv_policy;
+struct xv_findings;
+int xv_cmd_run_check(struct xv_ctx *ctx, const struct xv_cmd *cmd, int argc, char **argv,
+		     int (*check)(struct xv_kernel *, const struct xv_policy *, struct xv_findings *));
+
 /* Release what xv_ctx_kernel() opened. */
 void xv_ctx_release(struct xv_ctx *ctx);
 

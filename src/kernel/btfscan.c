@@ -249,7 +249,8 @@ int xv_btfscan_find(const struct xv_phys_src *src, const struct xv_btfscan_opts 
 	libbpf_set_print(old);
 	if (st.best)
 		chosen_pa = res->cands[st.best_i].pa;
-	qsort(res->cands, res->ncands, sizeof(*res->cands), cand_pa_cmp);
+	if (res->ncands > 1)
+		qsort(res->cands, res->ncands, sizeof(*res->cands), cand_pa_cmp);
 	res->nrejected = res->ncands - (st.best != NULL);
 	if (r < 0 || st.err < 0) {
 		btf__free(st.best);

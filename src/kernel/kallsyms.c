@@ -77,7 +77,13 @@ static int finish(struct xv_kallsyms *ks)
 {
 	size_t cap = 16;
 
-	qsort(ks->ents, ks->n, sizeof(*ks->ents), ent_cmp);
+	bool sorted = true;
+
+	/* kallsyms tables come sorted by address already; only System.map input may not be */
+	for (size_t i = 1; i < ks->n && sorted; i++)
+		sorted = ent_cmp(&ks->ents[i - 1], &ks->ents[i]) <= 0;
+	if (!sorted)
+		qsort(ks->ents, ks->n, sizeof(*ks->ents), ent_cmp);
 	while (cap < 2 * ks->n)
 		cap *= 2;
 	ks->hash = calloc(cap, sizeof(*ks->hash));
@@ -256,6 +262,10 @@ static int decode_names(struct xv_kallsyms *ks, struct names_rd *nr, uint32_t nu
 {
 	char name[XV_KS_MAX_NAME + 2];
 	uint64_t off = 0;
+	size_t tlen[256];
+
+	for (int c = 0; c < 256; c++)
+		tlen[c] = strlen(tbl + idx[c]); /* terminated: checked by load_tokens */
 
 	for (uint32_t i = 0; i < num; i++) {
 		const uint8_t *p;
@@ -279,7 +289,7 @@ static int decode_names(struct xv_kallsyms *ks, struct names_rd *nr, uint32_t nu
 		off += len;
 		for (size_t k = 0; k < len; k++) {
 			const char *t = tbl + idx[p[k]];
-			size_t tl = strlen(t);
+			size_t tl = tlen[p[k]];
 
 			if (nl + tl > XV_KS_MAX_NAME + 1)
 				return xv_err(EINVAL, "kallsyms symbol #%u is longer than %u bytes", i,

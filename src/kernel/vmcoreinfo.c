@@ -304,6 +304,25 @@ int xv_vmci_check(const struct xv_vmci *v)
 
 /* ---- physical scanning ---- */
 
+static int mem_read_cb(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	return xv_mem_read(ctx, pa, buf, len);
+}
+
+static const void *mem_view_cb(void *ctx, uint64_t pa, size_t len)
+{
+	return xv_mem_view(ctx, pa, len);
+}
+
+void xv_phys_src_from_mem(struct xv_phys_src *src, struct xv_mem *mem)
+{
+	src->segs = xv_mem_segs(mem);
+	src->nsegs = xv_mem_nsegs(mem);
+	src->read = mem_read_cb;
+	src->view = mem_view_cb;
+	src->ctx = mem;
+}
+
 #define SCAN_CHUNK (4u << 20)
 
 static int scan_buf(const uint8_t *b, size_t n, size_t report_below, uint64_t pa0,
@@ -527,26 +546,78 @@ static int cand_cmp(const void *a, const void *b)
 	return x->pa < y->pa ? -1 : x->pa > y->pa;
 }
 
-int xv_vmci_scan_all(const struct xv_phys_src *src, struct xv_vmci_scan *out)
+/* The kernel's own copies sit at fixed page offsets: vmcoreinfo_data at 0 (get_zeroed_page) and
+ * the text inside vmcoreinfo_note at 24 (alloc_pages_exact + 12-byte header + "VMCOREINFO\0\0"). */
+static int probe_pages(const struct xv_phys_src *src, struct find_state *st)
+{
+	static const size_t offs[] = {0, 24};
+	uint8_t b[10];
+
+	for (size_t i = 0; i < src->nsegs; i++) {
+		uint64_t s = src->segs[i].start, sz = src->segs[i].size;
+		const uint8_t *v = src->view && sz <= SIZE_MAX ? src->view(src->ctx, s, (size_t)sz) : NULL;
+
+		for (uint64_t pg = (s + 4095) & ~(uint64_t)4095; pg >= s && pg - s < sz; pg += 4096) {
+			for (size_t k = 0; k < XV_ARRAY_SIZE(offs); k++) {
+				uint64_t pa = pg + offs[k], rel = pa - s;
+				const uint8_t *p;
+				int r;
+
+				if (rel + 10 > sz)
+					break;
+				if (v) {
+					p = v + rel;
+				} else {
+					if (!src->read || src->read(src->ctx, pa, b, sizeof(b)) < 0)
+						continue;
+					p = b;
+				}
+				if (p[0] != 'O' || memcmp(p, "OSRELEASE=", 10) != 0)
+					continue;
+				r = vmci_hit(st, pa, v ? p : b, v ? (size_t)(sz - rel) : sizeof(b));
+				if (r)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+static int scan_common(const struct xv_phys_src *src, struct xv_vmci_scan *out, bool pages_only)
 {
 	struct find_state st = {.src = src, .out = out};
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	if (!src || (!src->read && !src->view))
+		return xv_err(EINVAL, "VMCOREINFO scan: no memory source");
 	st.tmp = malloc(XV_VMCI_MAX_TEXT);
 	if (!st.tmp)
 		return xv_err(ENOMEM, "out of memory scanning for VMCOREINFO");
-	/* '=' is the rarest byte of the needle in both text and binary data */
-	r = xv_phys_scan(src, 0, UINT64_MAX, "OSRELEASE=", 10, 9, vmci_hit, &st);
+	if (pages_only)
+		r = probe_pages(src, &st);
+	else /* '=' is the rarest byte of the needle in both text and binary data */
+		r = xv_phys_scan(src, 0, UINT64_MAX, "OSRELEASE=", 10, 9, vmci_hit, &st);
 	free(st.tmp);
 	if (r < 0 || st.err < 0) {
 		xv_vmci_scan_free(out);
 		return r < 0 ? r : st.err;
 	}
-	qsort(out->cands, out->ncands, sizeof(*out->cands), cand_cmp);
+	if (out->ncands > 1)
+		qsort(out->cands, out->ncands, sizeof(*out->cands), cand_cmp);
 	for (size_t i = 0; i < out->ncands; i++)
 		out->distinct_complete += out->cands[i].complete != 0;
 	return 0;
+}
+
+int xv_vmci_scan_all(const struct xv_phys_src *src, struct xv_vmci_scan *out)
+{
+	return scan_common(src, out, false);
+}
+
+int xv_vmci_scan_pages(const struct xv_phys_src *src, struct xv_vmci_scan *out)
+{
+	return scan_common(src, out, true);
 }
 
 void xv_vmci_scan_free(struct xv_vmci_scan *s)
@@ -559,31 +630,26 @@ void xv_vmci_scan_free(struct xv_vmci_scan *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int xv_vmci_find(const struct xv_phys_src *src, xv_vmci_judge_fn judge, void *judge_arg, char **text,
-		 size_t *len, uint64_t *pa)
+static int pick(struct xv_vmci_scan *s, xv_vmci_judge_fn judge, void *judge_arg, char **text,
+		size_t *len, uint64_t *pa, size_t *rejected)
 {
-	struct xv_vmci_scan s;
-	size_t rejected = 0;
-	int r = xv_vmci_scan_all(src, &s);
-
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < s.ncands; i++) {
-		struct xv_vmci_cand *c = &s.cands[i];
+	for (size_t i = 0; i < s->ncands; i++) {
+		struct xv_vmci_cand *c = &s->cands[i];
 		struct xv_vmci *v;
+		int r;
 
 		if (!c->complete)
 			break; /* sorted: the rest are incomplete too */
 		if (judge) {
 			v = xv_vmci_parse(c->text, c->len);
 			if (!v) {
-				rejected++;
+				(*rejected)++;
 				continue;
 			}
 			r = judge(judge_arg, v, c->pa);
 			xv_vmci_free(v);
 			if (r < 0) {
-				rejected++;
+				(*rejected)++;
 				continue;
 			}
 		}
@@ -595,6 +661,31 @@ int xv_vmci_find(const struct xv_phys_src *src, xv_vmci_judge_fn judge, void *ju
 			*len = c->len;
 		if (pa)
 			*pa = c->pa;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int xv_vmci_find(const struct xv_phys_src *src, xv_vmci_judge_fn judge, void *judge_arg, char **text,
+		 size_t *len, uint64_t *pa)
+{
+	struct xv_vmci_scan s;
+	size_t rejected = 0;
+	int r;
+
+	/* fast path: the kernel's page-aligned copies; a judge-less pick must be unambiguous */
+	if ((r = xv_vmci_scan_pages(src, &s)) < 0)
+		return r;
+	if ((judge || s.distinct_complete == 1) &&
+	    pick(&s, judge, judge_arg, text, len, pa, &rejected) == 0) {
+		xv_vmci_scan_free(&s);
+		return 0;
+	}
+	xv_vmci_scan_free(&s);
+	rejected = 0;
+	if ((r = xv_vmci_scan_all(src, &s)) < 0)
+		return r;
+	if (pick(&s, judge, judge_arg, text, len, pa, &rejected) == 0) {
 		xv_vmci_scan_free(&s);
 		return 0;
 	}

@@ -81,6 +81,9 @@ struct xv_phys_src {
 	void *ctx;
 };
 
+/* Fill src to scan a memory source (segments, xv_mem_read, xv_mem_view); mem must outlive src. */
+void xv_phys_src_from_mem(struct xv_phys_src *src, struct xv_mem *mem);
+
 /* Called for every occurrence of a needle: pa of the match and a pointer to the bytes there, of
  * which avail (>= needle length) are contiguous. Return 0 to go on, > 0 to stop, < 0 to abort. */
 typedef int (*xv_phys_hit_fn)(void *arg, uint64_t pa, const uint8_t *p, size_t avail);
@@ -134,6 +137,9 @@ struct xv_vmci_scan {
  * Returns 0 (ncands may be 0) or -errno. Free with xv_vmci_scan_free().
  */
 int xv_vmci_scan_all(const struct xv_phys_src *src, struct xv_vmci_scan *out);
+/* The same, looking only where the kernel puts its own copies: page offset 0 (vmcoreinfo_data)
+ * and 24 (the text inside vmcoreinfo_note). Touches one cache line per page instead of all RAM. */
+int xv_vmci_scan_pages(const struct xv_phys_src *src, struct xv_vmci_scan *out);
 void xv_vmci_scan_free(struct xv_vmci_scan *s);
 
 /* Optional judge for several complete candidates (e.g. "does init_uts_ns at SYMBOL(init_uts_ns)
@@ -142,7 +148,9 @@ typedef int (*xv_vmci_judge_fn)(void *arg, const struct xv_vmci *v, uint64_t pa)
 
 /*
  * Find the best VMCOREINFO: the first candidate in ranking order that is complete and that judge
- * (if not NULL) accepts. On success *text (malloc'd, NUL-terminated, caller frees), *len and *pa
+ * (if not NULL) accepts. Fast path first (xv_vmci_scan_pages): taken when the judge accepts a
+ * candidate there, or, without a judge, when exactly one distinct complete text is there;
+ * otherwise the full scan (xv_vmci_scan_all) decides. On success *text (malloc'd, NUL-terminated, caller frees), *len and *pa
  * (each optional) are set. -ENOENT with a message (how many hits/decoys/incomplete) otherwise.
  */
 int xv_vmci_find(const struct xv_phys_src *src, xv_vmci_judge_fn judge, void *judge_arg, char **text,

@@ -107,6 +107,7 @@ struct actx {
 };
 
 static int addr_item(void *vctx, char *s);
+static int addr_text(struct actx *c, const char *text);
 
 static int addr_push(struct xv_addrset *o, const struct xv_cidr *c)
 {
@@ -120,6 +121,69 @@ static int addr_push(struct xv_addrset *o, const struct xv_cidr *c)
 	if (!c->neg)
 		o->has_pos = true;
 	return 0;
+}
+
+/* A list or variable: parsed on its own, then merged (all-positive) or kept as a sub-set. */
+static int addr_composite(struct actx *c, char *s)
+{
+	struct xv_addrset *set = calloc(1, sizeof(*set));
+	struct actx sub = { c->n, set, false, c->depth + 1 };
+	int r;
+	if (!set)
+		return -ENOMEM;
+	if (*s == '[') {
+		size_t l = strlen(s);
+		if (s[l - 1] != ']') {
+			free(set);
+			return xv_err(EINVAL, "unterminated list '%s'", s);
+		}
+		s[l - 1] = 0;
+		r = split_list(s + 1, addr_item, &sub);
+	} else {
+		const char *v = xv_var_get(c->n, s + 1);
+		r = v ? addr_text(&sub, v) : xv_err(ENOENT, "undefined variable '%s'", s);
+	}
+	if (r < 0)
+		goto out;
+	bool simple = !set->nsubs;
+	for (uint32_t i = 0; i < set->n && simple; i++)
+		simple = !set->v[i].neg;
+	if (simple) {
+		for (uint32_t i = 0; i < set->n && r == 0; i++) {
+			struct xv_cidr e = set->v[i];
+			e.neg = c->neg;
+			r = addr_push(c->out, &e);
+		}
+		goto out;
+	}
+	struct xv_addrset *o = c->out;
+	struct xv_addrsub *ns = realloc(o->subs, (o->nsubs + 1) * sizeof(*ns));
+	if (!ns) {
+		r = -ENOMEM;
+		goto out;
+	}
+	o->subs = ns;
+	ns[o->nsubs].set = set;
+	ns[o->nsubs].neg = c->neg;
+	o->nsubs++;
+	if (!c->neg)
+		o->has_pos = true;
+	return 0;
+out:
+	xv_addrset_free(set);
+	free(set);
+	return r;
+}
+
+void xv_addrset_free(struct xv_addrset *s)
+{
+	for (uint32_t i = 0; i < s->nsubs; i++) {
+		xv_addrset_free(s->subs[i].set);
+		free(s->subs[i].set);
+	}
+	free(s->subs);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
 }
 
 static int addr_text(struct actx *c, const char *text)
@@ -146,23 +210,8 @@ static int addr_item(void *vctx, char *s)
 		sub.depth++;
 		return addr_item(&sub, s + 1);
 	}
-	if (*s == '[') {
-		size_t l = strlen(s);
-		if (s[l - 1] != ']')
-			return xv_err(EINVAL, "unterminated list '%s'", s);
-		s[l - 1] = 0;
-		struct actx sub = *c;
-		sub.depth++;
-		return split_list(s + 1, addr_item, &sub);
-	}
-	if (*s == '$') {
-		const char *v = xv_var_get(c->n, s + 1);
-		if (!v)
-			return xv_err(ENOENT, "undefined variable '%s'", s);
-		struct actx sub = *c;
-		sub.depth++;
-		return addr_text(&sub, v);
-	}
+	if (*s == '[' || *s == '$')
+		return addr_composite(c, s);
 	struct xv_cidr cidr;
 	if (!strcmp(s, "any")) {
 		if (c->neg)
@@ -186,10 +235,8 @@ int xv_addrset_parse(const struct xv_net *n, const char *s, struct xv_addrset *o
 		return 0;
 	}
 	int r = addr_text(&c, s);
-	if (r < 0) {
-		free(out->v);
-		memset(out, 0, sizeof(*out));
-	}
+	if (r < 0)
+		xv_addrset_free(out);
 	return r;
 }
 
@@ -205,6 +252,13 @@ bool xv_addrset_match(const struct xv_addrset *s, const struct xv_ip *a)
 				return s->neg;
 			pos = true;
 		}
+	}
+	for (uint32_t i = 0; i < s->nsubs; i++) {
+		if (!xv_addrset_match(s->subs[i].set, a))
+			continue;
+		if (s->subs[i].neg)
+			return s->neg;
+		pos = true;
 	}
 	return pos != s->neg;
 }

@@ -4,9 +4,15 @@
 
 #include "net/netpriv.h"
 
+/* The binding stays with the MAC that held it first; a different MAC claiming the IP alerts (once a
+ * minute per claimant) until the bound MAC has been silent for arp_ttl, then it may take over. */
 struct arp_ent {
-	uint8_t mac[6];
+	uint8_t mac[6], claimant[6];
+	uint64_t seen;      /* last time the bound MAC said so */
+	uint64_t alerted;   /* last alert about claimant */
 };
+
+#define ARP_REALERT_USEC 60000000ull
 
 struct rate_ent {
 	uint64_t start;
@@ -23,8 +29,7 @@ struct scan_ent {
 
 int xv_detect_init(struct xv_net *n)
 {
-	const struct xv_net_config *c = &n->cfg;
-	if (xv_ktab_init(&n->arp, 4096, 1, sizeof(struct arp_ent), (uint64_t)c->arp_ttl * 1000000) ||
+	if (xv_ktab_init(&n->arp, 4096, 1, sizeof(struct arp_ent), 0) ||
 	    xv_ktab_init(&n->syn, 4096, 2, sizeof(struct rate_ent), 0) ||
 	    xv_ktab_init(&n->scan, 8192, 2, sizeof(struct scan_ent), 0))
 		return -1;
@@ -72,15 +77,23 @@ static void arp_check(struct xv_net *n, const struct xv_pkt *p, int port, const 
 	bool created;
 	struct xv_kent *e = xv_ktab_get(&n->arp, key, n->now, true, &created);
 	struct arp_ent *a = xv_kent_payload(&n->arp, e);
-	if (!created && memcmp(a->mac, p->arp_sha, 6)) {
-		char ip[16], m1[18], m2[18], msg[128];
-		ip4_str(p->arp_spa, ip, sizeof(ip));
-		mac_str(a->mac, m1, sizeof(m1));
-		mac_str(p->arp_sha, m2, sizeof(m2));
-		snprintf(msg, sizeof(msg), "ARP spoofing: %s moved from %s to %s", ip, m1, m2);
-		det_alert(n, p, port, pn, XV_DET_ARP_SPOOF, 1, "arp-spoof", msg);
+	uint64_t ttl = (uint64_t)n->cfg.arp_ttl * 1000000;
+	if (created || !memcmp(a->mac, p->arp_sha, 6) || n->now - a->seen > ttl) {
+		memcpy(a->mac, p->arp_sha, 6);
+		a->seen = n->now;
+		return;
 	}
-	memcpy(a->mac, p->arp_sha, 6);
+	if (!memcmp(a->claimant, p->arp_sha, 6) && a->alerted &&
+	    n->now - a->alerted < ARP_REALERT_USEC)
+		return;
+	memcpy(a->claimant, p->arp_sha, 6);
+	a->alerted = n->now ? n->now : 1;
+	char ip[16], m1[18], m2[18], msg[128];
+	ip4_str(p->arp_spa, ip, sizeof(ip));
+	mac_str(a->mac, m1, sizeof(m1));
+	mac_str(p->arp_sha, m2, sizeof(m2));
+	snprintf(msg, sizeof(msg), "ARP spoofing: %s claimed by %s, bound to %s", ip, m2, m1);
+	det_alert(n, p, port, pn, XV_DET_ARP_SPOOF, 1, "arp-spoof", msg);
 }
 
 static void syn_check(struct xv_net *n, const struct xv_pkt *p, int port, const char *pn)

@@ -110,20 +110,28 @@ int xv_net_set_var(struct xv_net *n, const char *name, const char *value)
 {
 	if (!*name || strchr(name, '$') || strchr(name, ' '))
 		return xv_err(EINVAL, "bad variable name '%s'", name);
-	/* validate now so a typo is reported where it is made */
+	/* validate now so a typo is reported where it is made; a bad value leaves the old one */
+	const char *cur = xv_var_get(n, name);
+	char *old = cur ? strdup(cur) : NULL;
 	struct xv_addrset as;
 	struct xv_portset ps;
 	int r = put_var(n, name, value);
-	if (r < 0)
-		return r;
+	if (r < 0 || (cur && !old)) {
+		free(old);
+		return xv_err(ENOMEM, "out of memory setting %s", name);
+	}
 	if (xv_addrset_parse(n, value, &as, 0) == 0) {
-		free(as.v);
+		xv_addrset_free(&as);
 	} else if (xv_portset_parse(n, value, &ps, 0) == 0) {
 		free(ps.v);
 	} else {
-		return xv_err(EINVAL, "variable %s: '%s' is neither an address nor a port list", name,
-			      value);
+		r = xv_err(EINVAL, "variable %s: '%s' is neither an address nor a port list", name,
+			   value);
+		put_var(n, name, old ? old : "any");
+		free(old);
+		return r;
 	}
+	free(old);
 	if (!strcmp(name, "HOME_NET") && !xv_var_get(n, "EXTERNAL_NET"))
 		return put_var(n, "EXTERNAL_NET", "!$HOME_NET");
 	return 0;

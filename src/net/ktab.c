@@ -40,12 +40,22 @@ static inline bool expired(const struct xv_ktab *t, const struct xv_kent *e, uin
 	return t->timeout && now > e->last && now - e->last > t->timeout;
 }
 
+static inline bool key_eq(const uint64_t *a, const uint64_t *b, uint32_t n)
+{
+	uint64_t d = 0;
+	for (uint32_t i = 0; i < n; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
 struct xv_kent *xv_ktab_get(struct xv_ktab *t, const uint64_t *key, uint64_t now, bool create,
 			    bool *created)
 {
+	/* multiply-rotate per word, one full mix at the end: cheap and well spread */
 	uint64_t h = 0x9e3779b97f4a7c15ull;
 	for (uint32_t i = 0; i < t->kwords; i++)
-		h = xv_mix64(h ^ key[i]);
+		h = ((h ^ key[i]) * 0xff51afd7ed558ccdull) << 31 | ((h ^ key[i]) * 0xff51afd7ed558ccdull) >> 33;
+	h = xv_mix64(h);
 	uint32_t b = (uint32_t)h & (t->nbuckets - 1), hash = (uint32_t)(h >> 32);
 	struct xv_kent *free_slot = NULL, *lru = NULL, *victim;
 
@@ -58,7 +68,7 @@ struct xv_kent *xv_ktab_get(struct xv_ktab *t, const uint64_t *key, uint64_t now
 				free_slot = e;
 			continue;
 		}
-		if (e->hash == hash && !memcmp(e->key, key, 8 * t->kwords)) {
+		if (e->hash == hash && key_eq(e->key, key, t->kwords)) {
 			if (now > e->last)
 				e->last = now;
 			return e;

@@ -184,8 +184,11 @@ static bool content_match(const struct xv_content *c, const uint8_t *pl, uint32_
 static bool hdr_match(const struct xv_rule *r, const struct xv_ip *s, const struct xv_ip *d,
 		      uint16_t sp, uint16_t dp)
 {
-	return xv_portset_match(&r->dp, dp) && xv_portset_match(&r->sp, sp) &&
-	       xv_addrset_match(&r->dst, d) && xv_addrset_match(&r->src, s);
+	/* "any" is the common case: test it inline before calling out */
+	return (r->dp.any || xv_portset_match(&r->dp, dp)) &&
+	       (r->sp.any || xv_portset_match(&r->sp, sp)) &&
+	       (r->dst.any || xv_addrset_match(&r->dst, d)) &&
+	       (r->src.any || xv_addrset_match(&r->src, s));
 }
 
 static bool flow_ok(const struct xv_rule *r, const struct xv_pkt *p, const struct xv_flow *f,

@@ -18,11 +18,22 @@ struct xv_cidr {
 	bool neg;
 };
 
-/* Snort list semantics, flattened: (no positive entry || some positive matches) && no negative
- * entry matches; the whole result is inverted when neg is set. any: matches everything. */
+struct xv_addrset;
+
+/* A nested list that holds negations cannot be flattened into its parent without changing its
+ * meaning ("![10/8,!10.9/16]"), so it is kept as a sub-set. */
+struct xv_addrsub {
+	struct xv_addrset *set;
+	bool neg;
+};
+
+/* Snort list semantics: (no positive entry || some positive entry matches) && no negative entry
+ * matches. Entries are CIDRs and sub-sets. any: matches everything. */
 struct xv_addrset {
 	struct xv_cidr *v;
 	uint32_t n;
+	struct xv_addrsub *subs;
+	uint32_t nsubs;
 	bool any, neg, has_pos;
 };
 
@@ -142,6 +153,7 @@ const char *xv_var_get(const struct xv_net *n, const char *name);
 int xv_addrset_parse(const struct xv_net *n, const char *s, struct xv_addrset *out, int depth);
 int xv_portset_parse(const struct xv_net *n, const char *s, struct xv_portset *out, int depth);
 bool xv_addrset_match(const struct xv_addrset *s, const struct xv_ip *a);
+void xv_addrset_free(struct xv_addrset *s);
 bool xv_portset_match(const struct xv_portset *s, uint16_t port);
 
 /* match.c */

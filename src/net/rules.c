@@ -34,8 +34,8 @@ static const struct {
 
 void xv_rule_free(struct xv_rule *r)
 {
-	free(r->src.v);
-	free(r->dst.v);
+	xv_addrset_free(&r->src);
+	xv_addrset_free(&r->dst);
 	free(r->sp.v);
 	free(r->dp.v);
 	free(r->msg);

@@ -8,7 +8,8 @@ usage: tests/e2e/guest-smoke.sh [ARCH...]   (default: aarch64 x86_64)
 
 For each ARCH: builds and boots the test guest under QEMU TCG, checks the
 guest's views (ps, modules, uname), runs commands through guest/cmd, checks
-the RAM file and a QMP memory dump for VMCOREINFO, and stops the guest.
+the RAM file and a QMP memory dump for VMCOREINFO, and stops the guest; then
+boots the busy scenario and checks that it keeps creating processes.
 Prints PASS:/FAIL: lines and exits 0 only if every check passed.
 Run dirs: /tmp/xvids-guest-smoke-ARCH-PID (removed unless XVIDS_KEEP=1).
 EOF
@@ -38,6 +39,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Pipelines below never end early (no grep -q, no awk exit after a match): with pipefail, the
+# writer's SIGPIPE would fail the check at random.
+
 # ps view line "PID PPID UID COMM": is there one with these fields? (comm compared exactly)
 has_proc() { # FILE PID-or-* PPID-or-* UID COMM
     awk -v p="$2" -v pp="$3" -v u="$4" -v c="$5" '
@@ -58,13 +62,14 @@ smoke() {
     t1=$(date +%s%N)
     ok "$arch: guest/build ($(( (t1 - t0) / 1000000 )) ms)"
     rm -f "$R.build.log"
-    release="$(cat "${XVIDS_CACHE:-$HOME/.cache/xvids}/guest/$arch/release")"
 
     if ! "$G/boot" "$arch" "$R"; then
         ko "$arch: guest/boot to ==XVIDS-READY=="; return
     fi
     ok "$arch: guest/boot to ==XVIDS-READY== ($(sed -n 's/^boot_ms=//p' "$R/info") ms)"
+    # shellcheck disable=SC2034 # used in eval'd checks below
     pid="$(sed -n 's/^pid=//p' "$R/info")"
+    release="$(sed -n 's/^release=//p' "$R/info")"
     ram_base="$(sed -n 's/^ram_base=//p' "$R/info")"
 
     "$G/view" "$R" ps >"$R/ps.txt" || true
@@ -107,11 +112,11 @@ smoke() {
     if "$G/dump" "$R" "$R/dump.elf" 2>/dev/null; then
         ok "$arch: guest/dump wrote $(stat -c %s "$R/dump.elf") bytes"
         check "$arch: dump has a VMCOREINFO note with OSRELEASE=$release" \
-            eval 'readelf -n "$R/dump.elf" | grep -q "^ *VMCOREINFO" &&
-                  grep -aqF "OSRELEASE=$release" <(head -c 65536 "$R/dump.elf")'
+            eval 'readelf -n "$R/dump.elf" | grep "^ *VMCOREINFO" >/dev/null &&
+                  head -c 65536 "$R/dump.elf" | grep -aF "OSRELEASE=$release" >/dev/null'
         check "$arch: dump's first PT_LOAD is guest RAM at $ram_base" \
-            eval 'readelf -lW "$R/dump.elf" | awk "\$1 == \"LOAD\" { print \$4; exit }" |
-                  grep -qi "^0x0*${ram_base#0x}$"'
+            eval 'readelf -lW "$R/dump.elf" | awk "\$1 == \"LOAD\" && !n++ { print \$4 }" |
+                  grep -i "^0x0*${ram_base#0x}$" >/dev/null'
         rm -f "$R/dump.elf"
     else
         ko "$arch: guest/dump"
@@ -122,6 +127,20 @@ smoke() {
         eval '! kill -0 "$pid" 2>/dev/null && [ ! -e "$R/qmp.sock" ] && [ ! -e "$R/console.sock" ]'
 }
 
-for a in "${archs[@]}"; do smoke "$a"; done
+# The busy scenario must keep creating processes (race tests rely on it).
+busy() {
+    local arch="$1" R="/tmp/xvids-guest-smoke-$1-busy-$$" n
+    rundirs+=("$R")
+    rm -rf "$R"
+    if ! "$G/boot" "$arch" "$R" --scenario busy; then
+        ko "$arch: guest/boot --scenario busy"; return
+    fi
+    n="$("$G/cmd" "$R" 'read -r _ _ _ _ a </proc/loadavg; sleep 2; read -r _ _ _ _ b </proc/loadavg; echo $((b - a))' 30 || true)"
+    check "$arch: busy scenario creates processes ($n new pids in 2 s, want >= 20)" \
+        [ "${n:-0}" -ge 20 ]
+    "$G/stop" "$R" || true
+}
+
+for a in "${archs[@]}"; do smoke "$a"; busy "$a"; done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

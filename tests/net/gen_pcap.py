@@ -170,16 +170,15 @@ def bench(n):
     return f[:n]
 
 
-def write(path, frames, t0=1763900000.0, step=0.001):
+def write(path, frames, t0=1763900000, step=0.001):
+    step_us = int(round(step * 1e6))
     with open(path, 'wb') as o:
         o.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        t = t0
+        t = t0 * 1000000
         for fr in frames:
-            sec = int(t)
-            usec = int(round((t - sec) * 1e6))
-            o.write(struct.pack('<IIII', sec, usec, len(fr), len(fr)))
+            o.write(struct.pack('<IIII', t // 1000000, t % 1000000, len(fr), len(fr)))
             o.write(fr)
-            t += step
+            t += step_us
 
 
 def main():

@@ -219,7 +219,8 @@ static uint32_t ip6_frame(uint8_t *f, uint8_t nh, const uint8_t *ext, uint32_t e
 	f[o + 23] = 1;
 	f[o + 24] = 0xfd;
 	f[o + 39] = 2;
-	memcpy(f + o + 40, ext, extlen);
+	if (extlen)
+		memcpy(f + o + 40, ext, extlen);
 	memcpy(f + o + 40 + extlen, l4, l4len);
 	return o + 40 + extlen + l4len;
 }

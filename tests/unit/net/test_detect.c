@@ -42,7 +42,20 @@ static void test_arp_spoof(void **s)
 	assert_int_equal(a->family, 4);
 	assert_int_equal(a->src_ip[3], 1);
 	assert_string_equal(a->port_name, "vm2");
-	assert_non_null(strstr(a->msg, "10.0.0.1 moved from 52:54:00:00:00:0a to 52:54:00:ee:ee:ee"));
+	assert_non_null(strstr(a->msg, "10.0.0.1 claimed by 52:54:00:ee:ee:ee, bound to 52:54:00:00:00:0a"));
+	/* the real owner answering again is not news; the attacker repeating within a minute is
+	 * not a new alert; a minute later it is */
+	l = arp_frame(f, MAC_A, 2, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
+	xv_net_inspect(n, f, l, t + 4, -1, NULL);
+	l = arp_frame(f, MAC_EVIL, 2, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
+	xv_net_inspect(n, f, l, t + 5, 2, "vm2");
+	assert_int_equal(xv_net_alert_total(n), 1);
+	xv_net_inspect(n, f, l, t + 3 + 61000000, 2, "vm2");
+	assert_int_equal(xv_net_alert_total(n), 2);
+	/* another IP is independent */
+	l = arp_frame(f, MAC_B, 1, IP4(10, 0, 0, 7), IP4(10, 0, 0, 1));
+	xv_net_inspect(n, f, l, t + 3 + 61000001, -1, NULL);
+	assert_int_equal(xv_net_alert_total(n), 2);
 	xv_net_free(n);
 
 	/* disabled: nothing */

@@ -138,12 +138,12 @@ static void test_lists(void **s)
 	assert_false(xv_addrset_match(&a, &ip));
 	xv_ip_from4(&ip, IP4(11, 0, 0, 1));
 	assert_false(xv_addrset_match(&a, &ip));
-	free(a.v);
+	xv_addrset_free(&a);
 	assert_int_equal(xv_addrset_parse(n, "$EXTERNAL_NET", &a, 0), 0);
 	assert_true(xv_addrset_match(&a, &ip)); /* 11.0.0.1 is external */
 	xv_ip_from4(&ip, IP4(10, 1, 2, 3));
 	assert_false(xv_addrset_match(&a, &ip));
-	free(a.v);
+	xv_addrset_free(&a);
 	/* IPv6 prefixes; an IPv4 rule never matches an IPv6 address */
 	assert_int_equal(xv_addrset_parse(n, "[fd00::/8, 0.0.0.0/0]", &a, 0), 0);
 	uint8_t b6[16] = { 0xfd, 0x12 };
@@ -152,7 +152,7 @@ static void test_lists(void **s)
 	b6[0] = 0xfe;
 	xv_ip_from16(&ip, b6);
 	assert_false(xv_addrset_match(&a, &ip));
-	free(a.v);
+	xv_addrset_free(&a);
 	assert_int_equal(xv_portset_parse(n, "[1:1024,!80,8080]", &p, 0), 0);
 	assert_true(xv_portset_match(&p, 22));
 	assert_false(xv_portset_match(&p, 80));

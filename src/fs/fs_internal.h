@@ -1,0 +1,113 @@
+/* fs_internal.h — the file-system walker's state: struct offsets from BTF, mounts, the page map. */
+#ifndef XV_FS_INTERNAL_H
+#define XV_FS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xvids/fs.h"
+
+/* Offsets of everything we decode, looked up once per kernel (BTF). */
+struct xv_fs_layout {
+	uint32_t d_size, d_flags, d_parent, d_name_len, d_name_name, d_inode, d_sb, d_hash_pprev;
+	uint32_t d_subdirs, d_child; /* list_head (6.1) or hlist (6.8+: d_children / d_sib) */
+	int d_hlist;
+	uint32_t i_size_struct, i_mode, i_uid, i_gid, i_ino, i_nlink, i_rdev, i_size, i_blocks;
+	uint32_t i_atime, i_mtime, i_ctime; /* timespec64 (sec at +0, nsec at +8) */
+	int i_time_split;                   /* 6.11+: i_mtime_sec / i_mtime_nsec */
+	uint32_t i_atime_ns, i_mtime_ns, i_ctime_ns;
+	uint32_t i_sb, i_mapping, i_link, i_link_ok;
+	uint32_t as_pages_head, as_nrpages; /* address_space.i_pages.xa_head, nrpages */
+	uint32_t sb_type, sb_magic, fst_name;
+	uint32_t mnt_mnt, mnt_root, mnt_parent, mnt_mountpoint, mnt_list, mnt_sb;
+	uint32_t ns_list;
+	int ns_rb;           /* mnt_namespace.mounts is an rb_root (6.8+) */
+	uint32_t mnt_node;   /* struct mount.mnt_node (rb) */
+	uint32_t xa_shift, xa_slots, xa_nslots;
+	uint32_t fs_root;    /* fs_struct.root (struct path: mnt, dentry) */
+	uint32_t task_fs, task_nsproxy, nsproxy_mnt_ns;
+};
+
+struct xv_fs_mount {
+	uint64_t addr, parent, mountpoint, root, sb;
+	char fstype[32];
+	int memfs;
+};
+
+/* struct page → physical address, from mem_section (VMCOREINFO): one range per present section. */
+struct xv_pagemap_range {
+	uint64_t page_lo, page_hi; /* [lo, hi) addresses of struct pages */
+	uint64_t pfn0;             /* pfn of the page at page_lo */
+};
+
+struct xv_pagemap {
+	struct xv_pagemap_range *r;
+	size_t n;
+	uint32_t page_size;   /* sizeof(struct page) */
+	uint64_t vmemmap;     /* common base if every section agrees (SPARSEMEM_VMEMMAP), else 0 */
+	char how[160];
+};
+
+struct xv_fs {
+	struct xv_kernel *k;
+	struct xv_fs_layout l;
+	struct xv_fs_node root;
+	struct xv_fs_mount *mounts;
+	size_t nmounts;
+	struct xv_pagemap pm;
+	int pm_ready;
+	char how[200];
+};
+
+#define XV_DCACHE_MOUNTED 0x00010000u
+#define XV_TMPFS_MAGIC 0x01021994u
+#define XV_RAMFS_MAGIC 0x858458f6u
+
+int xv_fs_layout_init(struct xv_kernel *k, struct xv_fs_layout *l);
+
+/* Decoded dentry. */
+struct xv_dentry {
+	uint64_t addr, parent, inode, sb;
+	uint32_t flags;
+	int hashed;
+	uint32_t name_len;
+	char name[XV_FS_NAME_MAX + 1];
+};
+int xv_fs_dentry_read(struct xv_fs *fs, uint64_t addr, struct xv_dentry *d);
+const struct xv_fs_mount *xv_fs_mount_find(const struct xv_fs *fs, uint64_t addr);
+
+/* Page map (pagemap.c). */
+int xv_pagemap_init(struct xv_kernel *k, struct xv_pagemap *pm);
+void xv_pagemap_free(struct xv_pagemap *pm);
+int xv_pagemap_pa(const struct xv_pagemap *pm, uint64_t page, uint64_t *pa);
+
+/*
+ * XArray walk (xarray.c), pure over a read callback so that tests can feed hand-built nodes.
+ * For every present entry covering indices [first, first+count) it calls cb with the entry and
+ * the first index the entry itself stands for (multi-index entries: the folio's first index;
+ * sibling slots resolve to their canonical slot). Value entries (swap, shadow) are passed too:
+ * the caller tells them apart (entry & 1). Indices >= max_index are skipped. Nodes are checked:
+ * shift must be parent shift - chunk bits, depth bounded, node count bounded.
+ */
+typedef int (*xv_xa_read_fn)(void *rctx, uint64_t addr, void *buf, size_t len);
+typedef int (*xv_xa_entry_cb)(uint64_t first, uint64_t count, uint64_t entry, uint64_t entry_first,
+			      void *ctx);
+struct xv_xa_geom {
+	uint32_t shift_off;   /* offsetof(xa_node, shift) */
+	uint32_t slots_off;   /* offsetof(xa_node, slots) */
+	uint32_t nslots;      /* XA_CHUNK_SIZE (64) */
+	uint32_t max_nodes;   /* bound on nodes visited */
+};
+int xv_xa_walk(const struct xv_xa_geom *g, xv_xa_read_fn rd, void *rctx, uint64_t head,
+	       uint64_t max_index, xv_xa_entry_cb cb, void *ctx);
+
+/* attrs.c: pure helpers shared by fchk and tests. */
+int xv_fs_glob_match(const char *glob, const char *path);
+/* find(1) -perm style: "0644" exact, "/6000" any of, "-0002" all of. 1 match, 0 no, -EINVAL. */
+int xv_fs_mode_match(const char *spec, uint32_t mode);
+/* "1000" equal, "!0" not equal. */
+int xv_fs_id_match(const char *spec, uint32_t id);
+/* Is path inside dir (same or below, component boundary)? */
+int xv_fs_path_under(const char *path, const char *dir);
+
+#endif
