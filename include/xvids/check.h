@@ -52,8 +52,9 @@ int xv_findings_eve(const struct xv_findings *f, const char *path, const char *h
 int xv_pchk(struct xv_kernel *k, const struct xv_policy *p, struct xv_findings *out);
 int xv_mchk(struct xv_kernel *k, const struct xv_policy *p, struct xv_findings *out);
 
-/* Write the process/module part of a baseline policy for the guest's current state. */
-int xv_baseline_procs(struct xv_kernel *k, FILE *out);
+/* Write the process/module part of a baseline policy for the guest's current state; procs samples
+ * the task list repeatedly for learn_ms milliseconds (0: once). */
+int xv_baseline_procs(struct xv_kernel *k, FILE *out, unsigned learn_ms);
 int xv_baseline_modules(struct xv_kernel *k, FILE *out);
 
 #endif

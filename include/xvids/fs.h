@@ -78,10 +78,19 @@ struct xv_fs_readinfo {
 	uint64_t missing;  /* swapped out, evicted, unreadable: zeros in the buffer, file partial */
 };
 
+/* Sizes above this are treated as corrupt (EFBIG) rather than streamed as zeros. */
+#define XV_FS_MAX_SIZE (1ull << 48)
+
 /* Read the file's bytes [off, off+len) from the page cache (len clipped at i_size; *got says how
  * many). Never short without saying so: missing pages are zero-filled and counted in ri. */
 int xv_fs_pread(struct xv_fs *fs, const struct xv_fs_node *n, uint64_t off, void *buf, size_t len,
 		size_t *got, struct xv_fs_readinfo *ri);
+
+/* The same, streamed in order: sink gets consecutive chunks (page cache pages, or zeros for holes
+ * and missing pages); returning non-zero stops (returned as is). len may be UINT64_MAX. */
+typedef int (*xv_fs_sink)(const void *data, size_t len, void *ctx);
+int xv_fs_stream(struct xv_fs *fs, const struct xv_fs_node *n, uint64_t off, uint64_t len,
+		 xv_fs_sink sink, void *ctx, struct xv_fs_readinfo *ri);
 
 /* The whole file into a malloc'd buffer (caller frees). -EFBIG if i_size > max. */
 int xv_fs_read_all(struct xv_fs *fs, const struct xv_fs_node *n, size_t max, uint8_t **buf,
@@ -104,6 +113,13 @@ int xv_ftype_parse(const char *s, enum xv_ftype *t);  /* inverse; -EINVAL */
 char xv_ftype_char(enum xv_ftype t);                  /* ls -l: '-', 'd', 'l', ... */
 void xv_fs_mode_string(uint32_t mode, char out[11]);  /* "-rwsr-xr-x" */
 
+/* Presentation shared by ls/stat/find: one `ls -ln`-style line (BusyBox columns), and a JSON
+ * object {name, path, type, mode ("0755"), uid, gid, size, mtime, nlink, ino[, target][, rdev]}. */
+struct json_object;
+void xv_fs_print_long(FILE *f, const char *name, const struct xv_fs_stat *st, const char *target);
+struct json_object *xv_fs_stat_json(const char *name, const char *path, const struct xv_fs_stat *st,
+				    const char *target);
+
 /* SHA-256 of the whole file (hex, 64 chars + NUL). -EAGAIN when pages are missing (partial). */
 int xv_fs_sha256(struct xv_fs *fs, const struct xv_fs_node *n, char hex[65],
 		 struct xv_fs_readinfo *ri);
@@ -123,7 +139,7 @@ struct xv_fichk_opts {
 	const char *rules_path;
 	const char *strings_path;
 	const char *const *paths; /* NULL-terminated; NULL = "/" */
-	size_t max_file;          /* larger files are scanned partially? no: reported; 0 = 256 MiB */
+	size_t max_file;          /* larger files are not scanned but reported; 0 = 256 MiB */
 	uint64_t bytes_scanned;   /* out: file bytes scanned */
 	uint64_t files_scanned;   /* out */
 };

@@ -19,6 +19,7 @@ struct xv_task {
 	char exe[XV_PATH_MAX]; /* "" for kernel threads or when there is no exe_file */
 	int kthread;         /* PF_KTHREAD */
 	int exe_deleted;     /* the exe's dentry is unlinked */
+	int exiting;         /* PF_EXITING or an exit_state: on its way out, its mm may be gone */
 	uint64_t cred, real_cred, mm;
 	uint64_t start_time; /* ns since boot */
 	char state;          /* R, S, D, T, Z, I, X like /proc/PID/stat */

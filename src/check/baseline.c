@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xvids/check.h"
 #include "xvids/err.h"
 #include "xvids/task.h"
+#include "xvids/vat.h"
 
 /* A literal name as a glob: escape the characters fnmatch() would interpret. */
 static void glob_literal(char *out, size_t n, const char *s, const char *suffix)
@@ -28,28 +30,48 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int xv_baseline_procs(struct xv_kernel *k, FILE *out)
+struct lines {
+	char **v;
+	size_t n, cap;
+};
+
+static int lines_add(struct lines *l, char *line)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 128;
+		char **nv = nc <= (1u << 20) ? realloc(l->v, nc * sizeof(*nv)) : NULL;
+
+		if (!nv) {
+			free(line);
+			return xv_err(ENOMEM, "out of memory for baseline lines");
+		}
+		l->v = nv;
+		l->cap = nc;
+	}
+	l->v[l->n++] = line;
+	return 0;
+}
+
+/* One policy line per task of one sample of the task list. */
+static int sample(struct xv_kernel *k, struct lines *out, size_t *ntasks)
 {
 	struct xv_task *t;
-	size_t n, nl = 0;
-	char **lines;
+	size_t n;
 	int rc = xv_task_list(k, &t, &n);
 
 	if (rc < 0)
 		return rc;
-	lines = calloc(n ? n : 1, sizeof(*lines));
-	if (!lines) {
-		free(t);
-		return xv_err(ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < n; i++) {
+	*ntasks = n;
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		char comm[2 * XV_COMM_LEN + 8], exe[2 * XV_PATH_MAX], uidbuf[24] = "";
 		char *line = NULL;
 		size_t len = 0;
 		FILE *m;
 
+		if (t[i].exiting || (!t[i].kthread && !t[i].exe[0]))
+			continue; /* on its way out: no exe to record */
 		if (t[i].kthread) {
-			/* Per-CPU and per-queue kernel threads: "kworker/0:1" becomes the glob kworker-slash-star. */
+			/* Per-CPU and per-queue kernel threads ("kworker/0:1"): the name up to '/' and a glob. */
 			char base[XV_COMM_LEN + 1], *slash;
 
 			snprintf(base, sizeof(base), "%s", t[i].comm);
@@ -71,29 +93,55 @@ int xv_baseline_procs(struct xv_kernel *k, FILE *out)
 				snprintf(uidbuf, sizeof(uidbuf), "%u", t[i].uid);
 		}
 		m = open_memstream(&line, &len);
-		if (!m)
+		if (!m) {
+			rc = xv_err(ENOMEM, "out of memory");
 			break;
+		}
 		fputs(t[i].kthread ? "kthread allow comm=" : "process allow comm=", m);
 		xv_policy_write_value(m, comm);
 		if (!t[i].kthread) {
 			fputs(" exe=", m);
-			xv_policy_write_value(m, t[i].exe[0] ? exe : "");
+			xv_policy_write_value(m, exe);
 			if (uidbuf[0])
 				fprintf(m, " uid=%s", uidbuf);
 		}
 		fclose(m);
-		lines[nl++] = line;
+		rc = lines_add(out, line);
 	}
-	qsort(lines, nl, sizeof(*lines), cmp_str);
-	fprintf(out, "\n# Processes (comm, exe and uid; kernel threads by name). %zu tasks seen.\n", n);
-	for (size_t i = 0; i < nl; i++)
-		if (i == 0 || strcmp(lines[i], lines[i - 1]) != 0)
-			fprintf(out, "%s\n", lines[i]);
-	for (size_t i = 0; i < nl; i++)
-		free(lines[i]);
-	free(lines);
 	free(t);
-	return 0;
+	return rc;
+}
+
+int xv_baseline_procs(struct xv_kernel *k, FILE *out, unsigned learn_ms)
+{
+	struct lines l = { 0 };
+	struct timespec t0, now;
+	size_t ntasks = 0, nsamples = 0;
+	int rc;
+
+	/* Learning over a period catches the short-lived processes a busy guest keeps starting. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		xv_vat_flush(xv_kernel_vat(k));
+		rc = sample(k, &l, &ntasks);
+		nsamples++;
+		if (rc < 0 || learn_ms == 0)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < learn_ms);
+	if (rc == 0) {
+		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
+		fprintf(out, "\n# Processes (comm, exe and uid where stable; kernel threads by name): "
+			     "%zu samples over %u ms, %zu tasks in the last.\n", nsamples, learn_ms, ntasks);
+		for (size_t i = 0; i < l.n; i++)
+			if (i == 0 || strcmp(l.v[i], l.v[i - 1]) != 0)
+				fprintf(out, "%s\n", l.v[i]);
+	}
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	return rc;
 }
 
 int xv_baseline_modules(struct xv_kernel *k, FILE *out)

@@ -281,7 +281,8 @@ int xv_pchk(struct xv_kernel *k, const struct xv_policy *p, struct xv_findings *
 						  t->pid, t->comm, t->exe)) < 0)
 				goto out;
 		}
-		if (p && (rc = judge(p, t, out)) < 0)
+		/* A task on its way out has lost its mm (no exe): judging it would be a false alarm. */
+		if (p && !t->exiting && (t->kthread || t->exe[0]) && (rc = judge(p, t, out)) < 0)
 			goto out;
 	}
 	rc = 0;

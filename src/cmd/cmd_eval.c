@@ -74,6 +74,13 @@ static void print_value(struct xv_ctx *ctx, struct xv_kernel *k, const char *exp
 		snprintf(a, sizeof(a), "0x%016" PRIx64, fi->addr);
 		json_object_object_add(o, "expr", json_object_new_string(expr));
 		json_object_object_add(o, "address", json_object_new_string(a));
+		uint64_t pa;
+
+		/* The physical address too: lets a user find the bytes in a dump or RAM file. */
+		if (xv_vat_translate(xv_kernel_vat(k), fi->addr, &pa, NULL) == 0) {
+			snprintf(a, sizeof(a), "0x%" PRIx64, pa);
+			json_object_object_add(o, "phys", json_object_new_string(a));
+		}
 		json_object_object_add(o, "type", json_object_new_string(fi->type_name));
 		json_object_object_add(o, "size", json_object_new_int64(fi->size));
 		if (str)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -158,6 +159,8 @@ uint64_t xvd_alerts_total(const struct xvd_alerts *al);
 int xvd_syslog_format(char *buf, size_t size, int facility, const struct xvd_alert *a,
 		      const char *host, int pid);
 int xvd_syslog_facility(const char *name); /* -1 if unknown */
+const char *xvd_sev_name(int sev);            /* "info" .. "critical" (enum xv_severity) */
+int xvd_sev_parse(const char *s);             /* -1 if unknown */
 
 /* Hook helper: a child forked at start-up (outside the sandbox) that runs the program. */
 int xvd_hook_start(const char *cmdline, uid_t uid, gid_t gid);

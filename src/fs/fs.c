@@ -409,7 +409,6 @@ int xv_fs_lookup(struct xv_fs *fs, const char *path, int follow, struct xv_fs_no
 	return rc;
 }
 
-enum xv_ftype xv_fs_mode_type(uint32_t mode);
 enum xv_ftype xv_fs_mode_type(uint32_t mode)
 {
 	switch (mode & 0170000) {

@@ -86,7 +86,7 @@ int xv_pagemap_pa(const struct xv_pagemap *pm, uint64_t page, uint64_t *pa);
  * For every present entry covering indices [first, first+count) it calls cb with the entry and
  * the first index the entry itself stands for (multi-index entries: the folio's first index;
  * sibling slots resolve to their canonical slot). Value entries (swap, shadow) are passed too:
- * the caller tells them apart (entry & 1). Indices >= max_index are skipped. Nodes are checked:
+ * the caller tells them apart (entry & 1). Indices outside [min_index, max_index) are skipped (entries straddling min_index are passed whole). Nodes are checked:
  * shift must be parent shift - chunk bits, depth bounded, node count bounded.
  */
 typedef int (*xv_xa_read_fn)(void *rctx, uint64_t addr, void *buf, size_t len);
@@ -99,7 +99,9 @@ struct xv_xa_geom {
 	uint32_t max_nodes;   /* bound on nodes visited */
 };
 int xv_xa_walk(const struct xv_xa_geom *g, xv_xa_read_fn rd, void *rctx, uint64_t head,
-	       uint64_t max_index, xv_xa_entry_cb cb, void *ctx);
+	       uint64_t min_index, uint64_t max_index, xv_xa_entry_cb cb, void *ctx);
+
+enum xv_ftype xv_fs_mode_type(uint32_t mode);
 
 /* attrs.c: pure helpers shared by fchk and tests. */
 int xv_fs_glob_match(const char *glob, const char *path);
@@ -109,5 +111,39 @@ int xv_fs_mode_match(const char *spec, uint32_t mode);
 int xv_fs_id_match(const char *spec, uint32_t id);
 /* Is path inside dir (same or below, component boundary)? */
 int xv_fs_path_under(const char *path, const char *dir);
+
+/* scope.c: which files the manifest covers (tree include/exclude lines) and which attributes. */
+enum {
+	XV_FA_TYPE = 1 << 0, XV_FA_MODE = 1 << 1, XV_FA_UID = 1 << 2, XV_FA_GID = 1 << 3,
+	XV_FA_SIZE = 1 << 4, XV_FA_MTIME = 1 << 5, XV_FA_SHA256 = 1 << 6, XV_FA_TARGET = 1 << 7,
+	XV_FA_INODE = 1 << 8, XV_FA_NLINK = 1 << 9,
+	XV_FA_PERMS = XV_FA_TYPE | XV_FA_MODE | XV_FA_UID | XV_FA_GID,
+	XV_FA_DEFAULT = XV_FA_PERMS | XV_FA_SIZE | XV_FA_MTIME | XV_FA_SHA256 | XV_FA_TARGET,
+	XV_FA_ALL = XV_FA_DEFAULT | XV_FA_INODE | XV_FA_NLINK,
+};
+#define XV_FA_COUNT 10
+/* Attribute bit i's policy key ("type", "mode", ...). */
+const char *xv_fa_name(int i);
+/* "all", "default", "perms" or a comma list of attribute names. */
+int xv_fa_parse(const char *s, unsigned *mask);
+
+struct xv_scope_rule {
+	const char *path; /* directory (prefix on component boundaries) or glob (contains *?[) */
+	int include;
+	unsigned attrs;
+	int glob;
+};
+struct xv_scope {
+	struct xv_scope_rule *r;
+	size_t n;
+	int defaulted; /* no tree lines given: the built-in default */
+};
+/* From the policy's tree lines (NULL or none: include / minus /proc /sys /dev /run /tmp).
+ * -EINVAL with FILE:LINE on a bad attrs= list or a relative path. */
+int xv_scope_init(struct xv_scope *s, const struct xv_policy *p);
+void xv_scope_free(struct xv_scope *s);
+/* In scope? Returns the attribute mask to record/compare, 0 when out of scope. The most specific
+ * rule wins (longest directory; an exclude glob that matches beats any directory rule). */
+unsigned xv_scope_attrs(const struct xv_scope *s, const char *path);
 
 #endif

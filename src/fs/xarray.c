@@ -16,7 +16,7 @@ struct xa_walk {
 	const struct xv_xa_geom *g;
 	xv_xa_read_fn rd;
 	void *rctx;
-	uint64_t max_index;
+	uint64_t min_index, max_index;
 	xv_xa_entry_cb cb;
 	void *ctx;
 	unsigned bits;
@@ -55,6 +55,8 @@ static int walk_node(struct xa_walk *w, uint64_t node, int expect_shift, uint64_
 		first = base + ((uint64_t)j << shift);
 		if (first >= w->max_index)
 			break;
+		if (first + (count - 1) < w->min_index)
+			continue;
 		if (is_node(e)) {
 			if (shift == 0)
 				return xv_err(EINVAL, "xarray node 0x%" PRIx64 ": leaf slot %u points to "
@@ -86,19 +88,19 @@ static int walk_node(struct xa_walk *w, uint64_t node, int expect_shift, uint64_
 }
 
 int xv_xa_walk(const struct xv_xa_geom *g, xv_xa_read_fn rd, void *rctx, uint64_t head,
-	       uint64_t max_index, xv_xa_entry_cb cb, void *ctx)
+	       uint64_t min_index, uint64_t max_index, xv_xa_entry_cb cb, void *ctx)
 {
-	struct xa_walk w = { g, rd, rctx, max_index, cb, ctx, 0, 0, NULL };
+	struct xa_walk w = { g, rd, rctx, min_index, max_index, cb, ctx, 0, 0, NULL };
 	int rc;
 
 	if (g->nslots < 2 || g->nslots > 256 || (g->nslots & (g->nslots - 1)))
 		return xv_err(EINVAL, "xarray: %u slots per node is not a power of two", g->nslots);
 	while ((1u << w.bits) < g->nslots)
 		w.bits++;
-	if (!head || max_index == 0)
+	if (!head || max_index <= min_index)
 		return 0;
 	if (!is_node(head)) {
-		if (is_internal(head))
+		if (is_internal(head) || min_index > 0)
 			return 0;
 		return cb(0, 1, head, 0, ctx);
 	}

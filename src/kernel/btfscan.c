@@ -95,6 +95,7 @@ struct scan_state {
 	size_t cap;
 	uint64_t img_lo, img_hi;
 	int skip_image; /* second pass: the image range was done already */
+	uint64_t budget; /* candidate bytes libbpf may still parse */
 	struct btf *best;
 	size_t best_i;
 	int err;
@@ -116,6 +117,15 @@ static bool better(const struct scan_state *st, const struct xv_btf_cand *a,
 	if (a->ntypes != b->ntypes)
 		return a->ntypes > b->ntypes;
 	return a->size > b->size;
+}
+
+/* Bytes from pa to the end of its segment (0 if outside RAM). */
+static uint64_t seg_room(const struct xv_phys_src *src, uint64_t pa)
+{
+	for (size_t i = 0; i < src->nsegs; i++)
+		if (pa >= src->segs[i].start && pa - src->segs[i].start < src->segs[i].size)
+			return src->segs[i].size - (pa - src->segs[i].start);
+	return 0;
 }
 
 static int btf_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
@@ -145,7 +155,7 @@ static int btf_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 		res->skipped++;
 		return 0;
 	}
-	if (res->ncands >= XV_BTF_MAX_CANDS) {
+	if (res->ncands >= XV_BTF_MAX_CANDS || (st->budget < size && seg_room(st->src, pa) >= size)) {
 		res->skipped++;
 		return 0;
 	}
@@ -162,6 +172,16 @@ static int btf_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 	c->pa = pa;
 	c->size = size;
 
+	{
+		uint64_t room = seg_room(st->src, pa);
+		if (room < size) { /* decided before copying anything */
+			c->verdict = XV_BTF_TRUNCATED;
+			why_set(c->why, sizeof(c->why), "claims %u bytes, only %llu in guest RAM", size,
+				(unsigned long long)room);
+			return 0;
+		}
+	}
+	st->budget -= size;
 	if (st->src->view)
 		data = st->src->view(st->src->ctx, pa, size);
 	if (!data) {
@@ -228,7 +248,7 @@ int xv_btfscan_find(const struct xv_phys_src *src, const struct xv_btfscan_opts 
 		    struct xv_btfscan_result *res)
 {
 	static const uint8_t magic[4] = {0x9f, 0xeb, 0x01, 0x00};
-	struct scan_state st = {.src = src, .res = res};
+	struct scan_state st = {.src = src, .res = res, .budget = XV_BTF_BUDGET};
 	libbpf_print_fn_t old;
 	uint64_t chosen_pa = 0;
 	int r = 0;

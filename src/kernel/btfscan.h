@@ -16,13 +16,15 @@ struct btf;
  * candidate; candidates are checked with libbpf's btf__new() and then for vmlinux markers:
  * >= XV_BTF_MIN_TYPES types, struct task_struct with member "tasks", struct module, struct
  * list_head. Bounds: a blob is at most XV_BTF_MAX_SIZE bytes; at most XV_BTF_MAX_CANDS
- * candidates are examined (the rest are counted as skipped).
+ * candidates and XV_BTF_BUDGET bytes in all are handed to libbpf (the rest are counted as
+ * skipped), so a guest planting fake headers cannot make the scan slow.
  * libbpf's own warnings are silenced during the scan (libbpf_set_print is global; not
  * thread-safe against other libbpf users at that moment).
  */
 #define XV_BTF_MAX_SIZE (64u << 20)
 #define XV_BTF_MIN_TYPES 1000u
-#define XV_BTF_MAX_CANDS 256u
+#define XV_BTF_MAX_CANDS 128u
+#define XV_BTF_BUDGET (256ull << 20)
 
 enum xv_btf_verdict {
 	XV_BTF_CHOSEN = 0,     /* the vmlinux BTF returned */

@@ -11,6 +11,7 @@
 #include "xvids/obj.h"
 #include "xvids/task.h"
 
+#define PF_EXITING 0x00000004u
 #define PF_KTHREAD 0x00200000u
 #define XV_TASK_BUF_MAX (32u << 10) /* no sane task_struct is larger */
 #define XV_PATH_DEPTH 256           /* path components, mounts included */
@@ -165,6 +166,7 @@ static int task_decode(struct xv_kernel *k, const struct task_layout *l, uint64_
 	memcpy(t->comm, buf + l->comm, XV_COMM_LEN);
 	t->comm[XV_COMM_LEN] = '\0';
 	t->kthread = (xv_le32(buf + l->flags) & PF_KTHREAD) != 0;
+	t->exiting = (xv_le32(buf + l->flags) & PF_EXITING) != 0 || xv_le32(buf + l->exit_state) != 0;
 	t->mm = xv_le64(buf + l->mm);
 	t->cred = xv_le64(buf + l->cred);
 	t->real_cred = xv_le64(buf + l->real_cred);

@@ -325,17 +325,27 @@ void xv_phys_src_from_mem(struct xv_phys_src *src, struct xv_mem *mem)
 
 #define SCAN_CHUNK (4u << 20)
 
+/* resume (optional): the hit callback may move it forward; matches starting below it are not
+ * reported, and the search jumps there instead of visiting them one by one. */
 static int scan_buf(const uint8_t *b, size_t n, size_t report_below, uint64_t pa0,
-		    const uint8_t *needle, size_t nlen, size_t key, xv_phys_hit_fn hit, void *arg)
+		    const uint8_t *needle, size_t nlen, size_t key, xv_phys_hit_fn hit, void *arg,
+		    const uint64_t *resume)
 {
 	const uint8_t *p = b + key, *end = b + n;
 
 	if (n < nlen)
 		return 0;
 	while (p < end) {
-		const uint8_t *q = memchr(p, needle[key], (size_t)(end - p));
-		const uint8_t *c;
+		const uint8_t *q, *c;
 
+		if (resume && *resume > pa0 + (uint64_t)(p - key - b)) {
+			if (*resume - pa0 >= n)
+				break;
+			p = b + (*resume - pa0) + key;
+			if (p >= end)
+				break;
+		}
+		q = memchr(p, needle[key], (size_t)(end - p));
 		if (!q)
 			break;
 		c = q - key;
@@ -351,8 +361,8 @@ static int scan_buf(const uint8_t *b, size_t n, size_t report_below, uint64_t pa
 	return 0;
 }
 
-int xv_phys_scan(const struct xv_phys_src *src, uint64_t lo, uint64_t hi, const void *needle,
-		 size_t nlen, size_t key, xv_phys_hit_fn hit, void *arg)
+static int phys_scan(const struct xv_phys_src *src, uint64_t lo, uint64_t hi, const void *needle,
+		     size_t nlen, size_t key, xv_phys_hit_fn hit, void *arg, const uint64_t *resume)
 {
 	uint8_t *buf = NULL;
 	int r = 0;
@@ -373,7 +383,8 @@ int xv_phys_scan(const struct xv_phys_src *src, uint64_t lo, uint64_t hi, const 
 			continue;
 		view = src->view && e - s <= SIZE_MAX ? src->view(src->ctx, s, (size_t)(e - s)) : NULL;
 		if (view) {
-			r = scan_buf(view, (size_t)(e - s), SIZE_MAX, s, needle, nlen, key, hit, arg);
+			r = scan_buf(view, (size_t)(e - s), SIZE_MAX, s, needle, nlen, key, hit, arg,
+				     resume);
 			continue;
 		}
 		if (!src->read)
@@ -384,16 +395,24 @@ int xv_phys_scan(const struct xv_phys_src *src, uint64_t lo, uint64_t hi, const 
 		for (uint64_t pos = s; pos < e && r == 0; pos += SCAN_CHUNK) {
 			size_t n = e - pos > SCAN_CHUNK + nlen - 1 ? SCAN_CHUNK + nlen - 1 : (size_t)(e - pos);
 
+			if (resume && *resume >= pos + SCAN_CHUNK)
+				continue; /* nothing reportable in this chunk */
 			r = src->read(src->ctx, pos, buf, n);
 			if (r < 0) {
 				r = xv_err_ctx(r, "physical scan at 0x%llx: ", (unsigned long long)pos);
 				break;
 			}
-			r = scan_buf(buf, n, SCAN_CHUNK, pos, needle, nlen, key, hit, arg);
+			r = scan_buf(buf, n, SCAN_CHUNK, pos, needle, nlen, key, hit, arg, resume);
 		}
 	}
 	free(buf);
 	return r;
+}
+
+int xv_phys_scan(const struct xv_phys_src *src, uint64_t lo, uint64_t hi, const void *needle,
+		 size_t nlen, size_t key, xv_phys_hit_fn hit, void *arg)
+{
+	return phys_scan(src, lo, hi, needle, nlen, key, hit, arg, NULL);
 }
 
 long xv_phys_read_upto(const struct xv_phys_src *src, uint64_t pa, void *buf, size_t max)
@@ -432,6 +451,7 @@ struct find_state {
 	struct xv_vmci_scan *out;
 	size_t cap;
 	uint8_t *tmp; /* XV_VMCI_MAX_TEXT scratch for hits near a chunk end */
+	uint64_t skip_until; /* end of the last text examined: hits inside it are not note starts */
 	int err;
 };
 
@@ -458,6 +478,15 @@ static enum xv_vmci_where where_is(const struct xv_phys_src *src, uint64_t pa)
 	return XV_VMCI_OTHER;
 }
 
+static uint64_t text_hash(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
 static int vmci_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 {
 	struct find_state *st = arg;
@@ -467,7 +496,14 @@ static int vmci_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 	struct xv_vmci *v;
 	struct xv_vmci_cand *c;
 	enum xv_vmci_where where;
+	uint64_t h;
 
+	/* A hit inside the previous text cannot start a note (the kernel's copies follow a NUL);
+	 * skipping it keeps the work linear when a guest fills RAM with "OSRELEASE=" lines. */
+	if (pa < st->skip_until) {
+		out->nested++;
+		return 0;
+	}
 	len = text_extent(p, n, &term);
 	if (!term && n < XV_VMCI_MAX_TEXT) {
 		/* the view or chunk ended: fetch the rest directly */
@@ -477,6 +513,7 @@ static int vmci_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 			len = text_extent(p, (size_t)got, &term);
 		}
 	}
+	st->skip_until = pa + len;
 	if (!is_release((const char *)p + 10, len - 10)) {
 		out->decoys++;
 		return 0;
@@ -488,9 +525,10 @@ static int vmci_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 		return 0;
 	}
 	where = where_is(st->src, pa);
+	h = text_hash(p, len);
 	for (size_t i = 0; i < out->ncands; i++) {
 		c = &out->cands[i];
-		if (c->len == len && memcmp(c->text, p, len) == 0) {
+		if (c->hash == h && c->len == len && memcmp(c->text, p, len) == 0) {
 			c->copies++;
 			if (where < c->where) {
 				c->where = where;
@@ -503,8 +541,10 @@ static int vmci_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 		size_t nc = st->cap ? 2 * st->cap : 8;
 		struct xv_vmci_cand *a;
 
-		if (nc > 4096) /* hostile RAM full of fake notes: keep the first 4096 */
+		if (nc > XV_VMCI_MAX_CANDS) { /* hostile RAM full of fake notes */
+			out->dropped++;
 			return 0;
+		}
 		a = realloc(out->cands, nc * sizeof(*a));
 		if (!a)
 			return st->err = xv_err(ENOMEM, "out of memory scanning for VMCOREINFO");
@@ -519,6 +559,7 @@ static int vmci_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 	memcpy(c->text, p, len);
 	c->text[len] = '\0';
 	c->len = len;
+	c->hash = h;
 	c->pa = pa;
 	c->where = where;
 	v = xv_vmci_parse(c->text, len);
@@ -597,7 +638,8 @@ static int scan_common(const struct xv_phys_src *src, struct xv_vmci_scan *out, 
 	if (pages_only)
 		r = probe_pages(src, &st);
 	else /* '=' is the rarest byte of the needle in both text and binary data */
-		r = xv_phys_scan(src, 0, UINT64_MAX, "OSRELEASE=", 10, 9, vmci_hit, &st);
+		r = phys_scan(src, 0, UINT64_MAX, "OSRELEASE=", 10, 9, vmci_hit, &st,
+			      &st.skip_until);
 	free(st.tmp);
 	if (r < 0 || st.err < 0) {
 		xv_vmci_scan_free(out);

@@ -117,6 +117,7 @@ struct xv_vmci_cand {
 	enum xv_vmci_where where;
 	unsigned copies;    /* identical texts found at other addresses (deduplicated) */
 	char *text;         /* NUL-terminated copy (owned by the result) */
+	uint64_t hash;      /* of the text, to merge copies cheaply */
 };
 
 struct xv_vmci_scan {
@@ -124,12 +125,19 @@ struct xv_vmci_scan {
 	size_t ncands;
 	size_t decoys;              /* "OSRELEASE=" hits not followed by a release (e.g. "%s") */
 	size_t distinct_complete;   /* > 1 means stale complete copies exist (e.g. a previous boot) */
+	size_t nested;              /* page-probe hits inside an earlier text (skipped) */
+	size_t dropped;             /* distinct texts beyond XV_VMCI_MAX_CANDS (not kept) */
 };
+
+/* At most this many distinct texts are kept (each up to XV_VMCI_MAX_TEXT bytes). */
+#define XV_VMCI_MAX_CANDS 256u
 
 /*
  * Scan all of guest RAM for VMCOREINFO texts. A hit is "OSRELEASE=" followed by a release
  * (digit '.' digit ...); the text runs to the first NUL, the first non-text byte or
- * XV_VMCI_MAX_TEXT, cut back to the last complete line. Identical texts are merged.
+ * XV_VMCI_MAX_TEXT, cut back to the last complete line. Identical texts are merged. A hit that
+ * lies inside the text of an earlier hit is skipped (work stays linear in RAM size whatever the
+ * guest writes).
  * A candidate is complete when xv_vmci_check() passes and KERNELOFFSET is present (the arch
  * lines are written last on x86-64 and arm64, so a cut copy lacks them).
  * Ranking (best first): complete before incomplete; then more keys (stale copies are often cut);

@@ -237,6 +237,8 @@ int xv_addrset_parse(const struct xv_net *n, const char *s, struct xv_addrset *o
 	int r = addr_text(&c, s);
 	if (r < 0)
 		xv_addrset_free(out);
+	else
+		out->single = out->n == 1 && !out->nsubs && !out->v[0].neg && !out->neg;
 	return r;
 }
 

@@ -21,13 +21,20 @@ int xv_ktab_init(struct xv_ktab *t, uint32_t capacity, uint32_t kwords, uint32_t
 	t->esize = (uint32_t)((sizeof(struct xv_kent) + 8 * kwords + payload + 7) & ~7u);
 	t->timeout = timeout_usec;
 	t->mem = calloc((size_t)n * XV_KTAB_WAYS, t->esize);
-	return t->mem ? 0 : -ENOMEM;
+	t->tags = calloc((size_t)n * XV_KTAB_WAYS, sizeof(*t->tags));
+	if (!t->mem || !t->tags) {
+		xv_ktab_fini(t);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void xv_ktab_fini(struct xv_ktab *t)
 {
 	free(t->mem);
+	free(t->tags);
 	t->mem = NULL;
+	t->tags = NULL;
 }
 
 static inline struct xv_kent *slot(const struct xv_ktab *t, uint32_t b, uint32_t w)
@@ -56,34 +63,48 @@ struct xv_kent *xv_ktab_get(struct xv_ktab *t, const uint64_t *key, uint64_t now
 	for (uint32_t i = 0; i < t->kwords; i++)
 		h = ((h ^ key[i]) * 0xff51afd7ed558ccdull) << 31 | ((h ^ key[i]) * 0xff51afd7ed558ccdull) >> 33;
 	h = xv_mix64(h);
-	uint32_t b = (uint32_t)h & (t->nbuckets - 1), hash = (uint32_t)(h >> 32);
+	uint32_t b = (uint32_t)h & (t->nbuckets - 1), hash = (uint32_t)(h >> 32) | 1;
+	uint32_t *tags = t->tags + (size_t)b * XV_KTAB_WAYS;
 	struct xv_kent *free_slot = NULL, *lru = NULL, *victim;
 
 	if (created)
 		*created = false;
 	for (uint32_t w = 0; w < XV_KTAB_WAYS; w++) {
-		struct xv_kent *e = slot(t, b, w);
-		if (!e->used || expired(t, e, now)) {
-			if (!free_slot)
-				free_slot = e;
+		if (tags[w] != hash)
 			continue;
+		struct xv_kent *e = slot(t, b, w);
+		if (!key_eq(e->key, key, t->kwords))
+			continue;
+		if (expired(t, e, now)) {
+			/* an idle entry is a new one in the same slot, or none at all */
+			if (!create)
+				return NULL;
+			victim = e;
+			goto fill;
 		}
-		if (e->hash == hash && key_eq(e->key, key, t->kwords)) {
-			if (now > e->last)
-				e->last = now;
-			return e;
+		if (now > e->last)
+			e->last = now;
+		return e;
+	}
+	if (!create)
+		return NULL;
+	for (uint32_t w = 0; w < XV_KTAB_WAYS; w++) {
+		struct xv_kent *e = slot(t, b, w);
+		if (!tags[w] || expired(t, e, now)) {
+			free_slot = e;
+			break;
 		}
 		if (!lru || e->last < lru->last)
 			lru = e;
 	}
-	if (!create)
-		return NULL;
 	victim = free_slot;
 	if (!victim) {
 		victim = lru;
 		t->evictions++;
 	}
+fill:
 	memset(victim, 0, t->esize);
+	tags[((uint8_t *)victim - t->mem) / t->esize - (size_t)b * XV_KTAB_WAYS] = hash;
 	victim->used = 1;
 	victim->hash = hash;
 	victim->last = now;

@@ -15,6 +15,8 @@ struct xv_kent {
 
 struct xv_ktab {
 	uint8_t *mem;
+	uint32_t *tags;      /* per slot: hash | 1, or 0 when never used; one cache line per bucket
+			      * tells which slot can hold a key before any entry is touched */
 	uint32_t nbuckets;   /* power of two */
 	uint32_t esize;      /* bytes per entry */
 	uint32_t kwords;     /* key size in 64-bit words */

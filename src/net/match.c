@@ -144,6 +144,12 @@ int xv_groups_build(struct xv_net *n)
 		if ((e = build_csr(n, g, 1, &gr->dport_off, &gr->dport_rules)) < 0 ||
 		    (e = build_csr(n, g, 2, &gr->sport_off, &gr->sport_rules)) < 0)
 			return e;
+		for (uint32_t p = 0; p < 65536; p++) {
+			if (gr->dport_off && gr->dport_off[p + 1] > gr->dport_off[p])
+				gr->dport_any[p >> 6] |= 1ull << (p & 63);
+			if (gr->sport_off && gr->sport_off[p + 1] > gr->sport_off[p])
+				gr->sport_any[p >> 6] |= 1ull << (p & 63);
+		}
 		gr->generic = malloc((n->nrules + 1) * sizeof(uint32_t));
 		if (!gr->generic)
 			return -ENOMEM;
@@ -187,8 +193,7 @@ static bool hdr_match(const struct xv_rule *r, const struct xv_ip *s, const stru
 	/* "any" is the common case: test it inline before calling out */
 	return (r->dp.any || xv_portset_match(&r->dp, dp)) &&
 	       (r->sp.any || xv_portset_match(&r->sp, sp)) &&
-	       (r->dst.any || xv_addrset_match(&r->dst, d)) &&
-	       (r->src.any || xv_addrset_match(&r->src, s));
+	       xv_addr_ok(&r->dst, d) && xv_addr_ok(&r->src, s);
 }
 
 static bool flow_ok(const struct xv_rule *r, const struct xv_pkt *p, const struct xv_flow *f,
@@ -301,11 +306,11 @@ enum xv_net_verdict xv_rules_run(struct xv_net *n, const struct xv_pkt *p, const
 	const struct xv_group *gr = &n->groups[g];
 	uint32_t hits[MAX_HITS], nhits = 0;
 
-	if (gr->dport_off)
+	if (gr->dport_off && (gr->dport_any[p->dport >> 6] >> (p->dport & 63) & 1))
 		check_list(n, gr->dport_rules + gr->dport_off[p->dport],
 			   gr->dport_off[p->dport + 1] - gr->dport_off[p->dport], p, f, to_server, hits,
 			   &nhits);
-	if (gr->sport_off)
+	if (gr->sport_off && (gr->sport_any[p->sport >> 6] >> (p->sport & 63) & 1))
 		check_list(n, gr->sport_rules + gr->sport_off[p->sport],
 			   gr->sport_off[p->sport + 1] - gr->sport_off[p->sport], p, f, to_server, hits,
 			   &nhits);

@@ -19,6 +19,8 @@ struct xv_cidr {
 };
 
 struct xv_addrset;
+struct xv_ip;
+bool xv_addrset_match(const struct xv_addrset *s, const struct xv_ip *a);
 
 /* A nested list that holds negations cannot be flattened into its parent without changing its
  * meaning ("![10/8,!10.9/16]"), so it is kept as a sub-set. */
@@ -35,7 +37,18 @@ struct xv_addrset {
 	struct xv_addrsub *subs;
 	uint32_t nsubs;
 	bool any, neg, has_pos;
+	bool single; /* exactly one positive CIDR: v[0], compared inline */
 };
+
+static inline bool xv_addr_ok(const struct xv_addrset *s, const struct xv_ip *a)
+{
+	if (s->any)
+		return true;
+	if (s->single)
+		return (a->hi & s->v[0].mask.hi) == s->v[0].net.hi &&
+		       (a->lo & s->v[0].mask.lo) == s->v[0].net.lo;
+	return xv_addrset_match(s, a);
+}
 
 struct xv_prange {
 	uint16_t lo, hi;
@@ -99,6 +112,8 @@ struct xv_var {
 
 /* Rules grouped by protocol and port so a packet only looks at rules that can match it. */
 struct xv_group {
+	uint64_t dport_any[1024]; /* bit per port: has dport bucket entries (8 KiB, stays cached) */
+	uint64_t sport_any[1024];
 	uint32_t *dport_off; /* 65537 offsets into dport_rules (NULL if no port rules) */
 	uint32_t *dport_rules;
 	uint32_t *sport_off;

@@ -212,6 +212,46 @@ static void test_files(void **state)
 	btf__free(real);
 }
 
+/* Fake headers everywhere claiming huge sections: bounded work, the real one still wins. */
+static void test_flood(void **state)
+{
+	struct fake_ram r = {0};
+	struct btf *real = kbtf_build(1100);
+	struct xv_btfscan_result res;
+	struct xv_phys_src src;
+	struct timespec a, b;
+	size_t sz = 128u << 20;
+	uint8_t *s = fake_ram_add(&r, 0, sz);
+	const void *raw;
+	uint32_t rsz;
+	double ms;
+
+	(void)state;
+	raw = raw_of(real, &rsz);
+	memcpy(s + (100u << 20), raw, rsz);
+	for (size_t i = 0; i + 24 <= (96u << 20); i += 256 << 10) {
+		uint8_t *h = s + i;
+		memcpy(h, "\x9f\xeb\x01\x00\x18\x00\x00\x00", 8);
+		xv_put_le32(h + 8, 0);
+		xv_put_le32(h + 12, 60u << 20); /* types: 60 MiB of zeros, rejected by libbpf */
+		xv_put_le32(h + 16, 60u << 20);
+		xv_put_le32(h + 20, 16);
+	}
+	src = fake_ram_src(&r, 1);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(xv_btfscan_find(&src, NULL, &res), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	printf("[ info ] 384 fake 60 MiB BTF headers: %.1f ms, %zu examined, %zu skipped\n", ms,
+	       res.ncands, res.skipped);
+	assert_true(res.pa == 100u << 20);
+	assert_true(res.skipped > 0);
+	assert_true(ms < 10000);
+	xv_btfscan_result_free(&res);
+	btf__free(real);
+	fake_ram_free(&r);
+}
+
 static void test_speed(void **state)
 {
 	struct fake_ram r = {0};
@@ -246,7 +286,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_carve), cmocka_unit_test(test_image_hint),
 		cmocka_unit_test(test_none),  cmocka_unit_test(test_files),
-		cmocka_unit_test(test_speed),
+		cmocka_unit_test(test_flood), cmocka_unit_test(test_speed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

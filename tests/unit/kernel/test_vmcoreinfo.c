@@ -441,6 +441,46 @@ static void test_find_speed(void **state)
 	fake_ram_free(&r);
 }
 
+/* A guest that fills RAM with "OSRELEASE=" lines must not make the scan slow or hide the note. */
+static void test_flood(void **state)
+{
+	static const char line[] = "OSRELEASE=1.1\nA=B\n";
+	struct fake_ram r = {0};
+	struct xv_phys_src src;
+	struct xv_vmci_scan sc;
+	struct timespec a, b;
+	size_t sz = 32u << 20, ll = sizeof(line) - 1;
+	uint8_t *s = fake_ram_add(&r, 0x40000000, sz);
+	uint64_t note_pa, pa = 0;
+	char *text = NULL;
+	double ms;
+
+	(void)state;
+	for (size_t i = 0; i + ll <= sz; i += ll)
+		memcpy(s + i, line, ll);
+	for (size_t i = 1u << 20; i < sz; i += 1u << 20) /* some distinct fakes, too */
+		s[i + 11] = (uint8_t)('0' + (i >> 20) % 10);
+	note_pa = put_note(&r, 0, 20u << 20, x86_text);
+	src = fake_ram_src(&r, 1);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(xv_vmci_scan_all(&src, &sc), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	printf("[ info ] flood of %zu fake lines: %.1f ms, %zu texts kept\n", sz / ll, ms,
+	       sc.ncands);
+	assert_true(ms < 5000);
+	/* every 64 KiB text is examined once, not once per line in it */
+	assert_true(sc.ncands + sc.decoys + sc.dropped <= sz / (XV_VMCI_MAX_TEXT - 64) + 2);
+	assert_true(sc.ncands <= XV_VMCI_MAX_CANDS);
+	assert_int_equal(sc.distinct_complete, 1);
+	assert_true(sc.cands[0].pa == note_pa);
+	xv_vmci_scan_free(&sc);
+	assert_int_equal(xv_vmci_find(&src, NULL, NULL, &text, NULL, &pa), 0);
+	assert_true(pa == note_pa);
+	free(text);
+	fake_ram_free(&r);
+}
+
 /* Through the real memory layer (a buffer source), as the discovery code will call it. */
 static void test_find_via_mem(void **state)
 {
@@ -478,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_find_straddling_chunks),
 		cmocka_unit_test(test_find_none),
 		cmocka_unit_test(test_find_via_mem),
+		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_find_speed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
