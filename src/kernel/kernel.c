@@ -155,9 +155,12 @@ static int judge_vmci(void *arg, const struct xv_vmci *v, uint64_t pa)
 	struct xv_kernel *k = arg;
 
 	(void)pa;
-	if (setup_paging(k, v) < 0)
+	if (setup_paging(k, v) < 0 || check_uts(k, v) < 0) {
+		/* Remember why: "found but does not fit" is a different story from "not found". */
+		snprintf(k->how_vmci, sizeof(k->how_vmci), "%s", xv_errmsg());
 		return -1;
-	return check_uts(k, v) < 0 ? -1 : 0;
+	}
+	return 0;
 }
 
 static int find_vmcoreinfo(struct xv_kernel *k)
@@ -180,10 +183,14 @@ static int find_vmcoreinfo(struct xv_kernel *k)
 	struct xv_phys_src src;
 
 	xv_kernel_phys_src(k, &src);
+	k->how_vmci[0] = '\0';
 	rc = xv_vmci_find(&src, judge_vmci, k, &text, &len, &pa);
+	if (rc < 0 && k->how_vmci[0])
+		return xv_err(-rc, "found a VMCOREINFO text but not the kernel it describes (%s): wrong "
+				   "BASE in ram:PATH@BASE, or memory of another guest?", k->how_vmci);
 	if (rc < 0)
-		return xv_err_ctx(-rc, "no Linux kernel found (VMCOREINFO text not in guest RAM; is this "
-				       "Linux >= 4.x with CRASH_CORE, and is the RAM BASE right?): ");
+		return xv_err_ctx(-rc, "no Linux kernel found (no VMCOREINFO text in guest memory: is "
+				       "this Linux with CRASH_CORE, and is the RAM BASE right?): ");
 	k->vmci = xv_vmci_parse(text, len);
 	free(text);
 	if (!k->vmci)
