@@ -58,15 +58,27 @@ int xv_kernel_find_init_task(struct xv_kernel *k)
 	    xv_off(k, "task_struct", "pid", &s.pid_off) < 0 ||
 	    xv_off(k, "task_struct", "real_parent", &s.parent_off) < 0)
 		return xv_err_ctx(ENOENT, "finding init_task: ");
-	xv_kernel_phys_src(k, &src);
-	/* init_task is static data of the kernel image: scan only the image's physical range. */
-	if (k->info.arch == XV_ARCH_AARCH64) {
-		lo = k->image_lo - k->kimage_voffset;
-		hi = k->image_hi - k->kimage_voffset;
-	} else {
-		lo = k->image_lo - 0xffffffff80000000ULL + k->phys_base;
-		hi = k->image_hi - 0xffffffff80000000ULL + k->phys_base;
+	/* Where kallsyms has data symbols (x86-64 Debian: KALLSYMS_ALL), take init_task from it, but
+	 * only after the same validation a scan hit gets. */
+	uint64_t sym;
+
+	if (xv_kernel_symbol(k, "init_task", &sym) == 0) {
+		uint64_t pa;
+
+		if (xv_vat_translate(k->vat, sym + s.comm_off, &pa, NULL) == 0 &&
+		    it_hit(&s, pa, NULL, 0) == 1) {
+			k->info.init_task = s.found;
+			snprintf(k->how_init, sizeof(k->how_init), "kallsyms data symbol, validated "
+				 "(pid 0, own parent, consistent task list)");
+			return xv_kernel_add_root(k, "init_task", "task_struct", s.found);
+		}
+		s.tried = 0;
 	}
+	xv_err_clear();
+	xv_kernel_phys_src(k, &src);
+	/* init_task is static data of the kernel image: scan only the image's data range. */
+	lo = xv_kernel_image_pa(k, k->data_lo);
+	hi = xv_kernel_image_pa(k, k->data_hi);
 	rc = xv_phys_scan(&src, lo, hi, needle, sizeof(needle), 0, it_hit, &s);
 	if (rc < 0)
 		return xv_err_ctx(-rc, "scanning for init_task: ");

@@ -48,7 +48,7 @@ uint64_t xv_kernel_image_va(const struct xv_kernel *k, uint64_t pa)
 	return pa - k->phys_base + X86_START_KERNEL_MAP;
 }
 
-static uint64_t image_pa(const struct xv_kernel *k, uint64_t va)
+uint64_t xv_kernel_image_pa(const struct xv_kernel *k, uint64_t va)
 {
 	if (k->info.arch == XV_ARCH_AARCH64)
 		return va - k->kimage_voffset;
@@ -234,8 +234,9 @@ static int load_symbols(struct xv_kernel *k, const struct xv_kernel_opts *o)
 
 static int load_btf(struct xv_kernel *k, const struct xv_kernel_opts *o)
 {
-	struct xv_btfscan_opts so = { .image_lo = image_pa(k, k->image_lo),
-				      .image_hi = image_pa(k, k->image_hi) };
+	struct xv_btfscan_opts so = { .image_lo = xv_kernel_image_pa(k, k->rodata_lo),
+				      .image_hi = xv_kernel_image_pa(k, k->rodata_hi),
+				      .stop_early = 1 };
 	struct xv_btfscan_result res = { 0 };
 	struct xv_phys_src src;
 	char desc[128];
@@ -257,13 +258,34 @@ static int load_btf(struct xv_kernel *k, const struct xv_kernel_opts *o)
 		xv_btf_describe(&res, desc, sizeof(desc));
 		k->btf = res.btf;
 		res.btf = NULL;
-		snprintf(k->how_btf, sizeof(k->how_btf), "carved from RAM: %s; %zu other candidate%s "
-			 "rejected%s", desc, res.nrejected,
-			 res.nrejected == 1 ? "" : "s", res.full_scan ? ", whole RAM scanned" : "");
+		snprintf(k->how_btf, sizeof(k->how_btf), "carved from RAM (%s): %s",
+			 res.full_scan ? "whole RAM scanned" : "kernel rodata scanned", desc);
 		xv_btfscan_result_free(&res);
 	}
 	k->info.btf_types = btf__type_cnt(k->btf) - 1;
 	return 0;
+}
+
+/* Narrow the ranges that discovery scans, so that a cold run touches a few MiB of guest RAM rather
+ * than all of it: .BTF is read-only data between _etext and __init_begin on both architectures;
+ * init_task is in .data, before __init_begin on x86-64 and after it on arm64. */
+static void image_ranges(struct xv_kernel *k, uint64_t stext)
+{
+	uint64_t etext = 0, init_begin = 0;
+
+	xv_kernel_symbol(k, "_etext", &etext);
+	xv_kernel_symbol(k, "__init_begin", &init_begin);
+	xv_err_clear();
+	if (etext <= stext || etext >= k->image_hi)
+		etext = stext;
+	if (init_begin <= etext || init_begin >= k->image_hi)
+		init_begin = 0;
+	k->rodata_lo = etext;
+	k->rodata_hi = init_begin ? init_begin : k->image_hi;
+	k->data_lo = etext;
+	k->data_hi = init_begin ? init_begin + (64ULL << 20) : k->image_hi;
+	if (k->data_hi > k->image_hi)
+		k->data_hi = k->image_hi;
 }
 
 static int add_root_sym(struct xv_kernel *k, const char *name, const char *type)
@@ -309,6 +331,7 @@ int xv_kernel_open(struct xv_mem *mem, const struct xv_kernel_opts *o, struct xv
 	rc = load_symbols(k, o);
 	if (rc < 0)
 		goto fail;
+	image_ranges(k, v);
 	rc = load_btf(k, o);
 	if (rc < 0)
 		goto fail;

@@ -30,6 +30,8 @@ struct xv_kernel {
 	uint64_t phys_base;        /* x86-64 */
 	uint64_t kernel_va_lo;     /* lowest canonical kernel-half address */
 	uint64_t image_lo, image_hi; /* kernel image (_stext .. _end or an estimate), virtual */
+	uint64_t rodata_lo, rodata_hi; /* where .BTF lives: _etext .. __init_begin when known */
+	uint64_t data_lo, data_hi;     /* where init_task may live (static data) */
 	struct xv_root roots[XV_MAX_ROOTS];
 	unsigned nroots;
 	struct xv_pathcache *paths;
@@ -38,6 +40,8 @@ struct xv_kernel {
 	char paging[96];
 };
 
+/* Physical address of a kernel-image virtual address, and back. */
+uint64_t xv_kernel_image_pa(const struct xv_kernel *k, uint64_t va);
 /* Image virtual address of a physical address inside the kernel image. */
 uint64_t xv_kernel_image_va(const struct xv_kernel *k, uint64_t pa);
 
