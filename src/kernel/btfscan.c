@@ -95,6 +95,7 @@ struct scan_state {
 	size_t cap;
 	uint64_t img_lo, img_hi;
 	int skip_image; /* second pass: the image range was done already */
+	int stop_early;
 	uint64_t budget; /* candidate bytes libbpf may still parse */
 	struct btf *best;
 	size_t best_i;
@@ -228,6 +229,8 @@ static int btf_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 		c->verdict = XV_BTF_CHOSEN;
 		why_set(c->why, sizeof(c->why), "vmlinux BTF%s",
 			in_image(st, pa, size) ? " inside the kernel image" : "");
+		if (st->stop_early && in_image(st, pa, size))
+			return 1;
 	} else {
 		c->verdict = XV_BTF_ALSO_VMLINUX;
 		why_set(c->why, sizeof(c->why), "vmlinux BTF, but the one at 0x%llx is preferred",
@@ -257,6 +260,7 @@ int xv_btfscan_find(const struct xv_phys_src *src, const struct xv_btfscan_opts 
 	if (opts && opts->image_hi > opts->image_lo) {
 		st.img_lo = opts->image_lo;
 		st.img_hi = opts->image_hi;
+		st.stop_early = opts->stop_early;
 	}
 	old = libbpf_set_print(quiet_print);
 	if (st.img_hi)

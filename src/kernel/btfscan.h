@@ -47,6 +47,10 @@ struct xv_btfscan_opts {
 	 * / phys_base). It is scanned first; if it holds a vmlinux BTF the rest of RAM is not scanned
 	 * (the fast path), and candidates inside it are preferred. 0,0 = unknown. */
 	uint64_t image_lo, image_hi;
+	/* Stop at the first valid vmlinux BTF inside the image range: the image holds exactly one
+	 * .BTF section, so the rest of the scan only feeds the candidate report. Faster; the
+	 * candidates list then covers RAM up to that point only. */
+	int stop_early;
 };
 
 struct xv_btfscan_result {

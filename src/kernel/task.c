@@ -59,6 +59,19 @@ static int layout(struct xv_kernel *k, struct task_layout *l)
 		return xv_err_ctx(ENOENT, "task_struct layout from BTF: ");
 	if (l->size > XV_TASK_BUF_MAX)
 		return xv_err(EINVAL, "BTF says task_struct is %u bytes; refusing", l->size);
+	/* task_decode() reads these out of one copy of the struct: the guest's BTF must not place
+	 * them past its own size (a hostile BTF would make us read past the buffer). */
+	const struct { const char *name; uint32_t off, len; } in[] = {
+		{ "pid", l->pid, 4 }, { "tgid", l->tgid, 4 }, { "comm", l->comm, XV_COMM_LEN },
+		{ "flags", l->flags, 4 }, { "mm", l->mm, 8 }, { "cred", l->cred, 8 },
+		{ "real_cred", l->real_cred, 8 }, { "start_time", l->start_time, 8 },
+		{ "state", l->state, 4 }, { "exit_state", l->exit_state, 4 },
+		{ "real_parent", l->real_parent, 8 },
+	};
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		if (in[i].off > l->size || in[i].len > l->size - in[i].off)
+			return xv_err(EINVAL, "BTF puts task_struct.%s at offset %u, past the struct's "
+					      "%u bytes; refusing", in[i].name, in[i].off, l->size);
 	return 0;
 }
 

@@ -314,12 +314,54 @@ static void test_real_kernel(void **state)
 	btf__free(k);
 }
 
+/* Random paths built from real and bogus pieces: compile never crashes, and whatever compiles
+ * has a consistent shape. */
+static void test_fuzz_paths(void **state)
+{
+	static const char *const piece[] = {"mm", "exe_file", "f_path", "dentry", "d_name", "name",
+					    "comm", "tasks", "next", "prev", "cred", "uid", "val",
+					    "pids", "anon_c", "weird", "flex", "children_p", "x", ""};
+	static const char *const sep[] = {".", "->", "[0]", "[15]", "[", "]", " ", "-", "[0x10]"};
+	unsigned seed = 7;
+	int ok = 0;
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		char path[256] = "";
+		int n;
+		struct xv_btfpath *p = NULL;
+
+		seed = seed * 1103515245u + 12345u;
+		n = 1 + (int)((seed >> 16) % 6);
+		for (int i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			if (i)
+				strcat(path, sep[(seed >> 8) % XV_ARRAY_SIZE(sep)]);
+			strcat(path, piece[(seed >> 18) % XV_ARRAY_SIZE(piece)]);
+		}
+		if (xv_btfpath_compile(g_btf, "task_struct", path, &p) == 0) {
+			const struct xv_btfpath_info *in = xv_btfpath_info(p);
+			uint64_t off;
+			ok++;
+			assert_true(in->nderef <= 32);
+			assert_true((in->nderef == 0) == (xv_btfpath_offset(p, &off) == 0));
+			xv_btfpath_free(p);
+		} else {
+			assert_null(p);
+			assert_true(strlen(xv_errmsg()) > 0);
+		}
+	}
+	printf("[ info ] %d of 20000 random paths compiled\n", ok);
+	assert_true(ok > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_offsets), cmocka_unit_test(test_info),
 		cmocka_unit_test(test_errors),  cmocka_unit_test(test_eval),
 		cmocka_unit_test(test_bitfield_extract), cmocka_unit_test(test_real_kernel),
+		cmocka_unit_test(test_fuzz_paths),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

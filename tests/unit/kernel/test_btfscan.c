@@ -146,6 +146,18 @@ static void test_image_hint(void **state)
 	assert_int_equal(res.full_scan, 0); /* the fast path: nothing else scanned */
 	assert_int_equal(res.ncands, 1);
 	xv_btfscan_result_free(&res);
+	/* a module BTF later in the range: examined, unless told to stop at the vmlinux one */
+	memcpy(r.bufs[0] + 0xa00000, r.bufs[0] + 0x400000, 256);
+	assert_int_equal(xv_btfscan_find(&src, &o, &res), 0);
+	assert_int_equal(res.ncands, 2);
+	xv_btfscan_result_free(&res);
+	o.stop_early = 1;
+	assert_int_equal(xv_btfscan_find(&src, &o, &res), 0);
+	assert_true(res.pa == 0x40900000);
+	assert_int_equal(res.ncands, 1);
+	assert_int_equal(res.nrejected, 0);
+	xv_btfscan_result_free(&res);
+	o.stop_early = 0;
 	/* a hint range without BTF: falls back to the whole RAM, and prefers nothing wrongly */
 	o.image_lo = 0x40c00000;
 	o.image_hi = 0x40d00000;

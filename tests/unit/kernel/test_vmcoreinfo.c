@@ -215,6 +215,34 @@ static void test_check_missing(void **state)
 	xv_vmci_free(v);
 }
 
+/* Random mutations of a real text: parsing never crashes and never invents keys. */
+static void test_fuzz_parse(void **state)
+{
+	unsigned seed = 99;
+	size_t n = strlen(x86_text);
+	char *buf = malloc(n);
+
+	(void)state;
+	for (int round = 0; round < 5000; round++) {
+		struct xv_vmci *v;
+
+		memcpy(buf, x86_text, n);
+		for (int k = 0; k < 8; k++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[(seed >> 8) % n] = (char)(seed >> 20);
+		}
+		v = xv_vmci_parse(buf, n);
+		if (v) {
+			uint64_t u;
+			assert_true(xv_vmci_count(v) + xv_vmci_garbage(v) <= 38 + 8);
+			(void)xv_vmci_u64(v, "KERNELOFFSET", &u);
+			(void)xv_vmci_check(v);
+			xv_vmci_free(v);
+		}
+	}
+	free(buf);
+}
+
 /* Put an ELF note "VMCOREINFO" with text at off; returns the pa of the text. */
 static uint64_t put_note(struct fake_ram *r, size_t seg, size_t off, const char *text)
 {
@@ -513,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_parse_arm64),
 		cmocka_unit_test(test_parse_garbage_and_limits),
 		cmocka_unit_test(test_check_missing),
+		cmocka_unit_test(test_fuzz_parse),
 		cmocka_unit_test(test_find_in_ram),
 		cmocka_unit_test(test_find_stale_boot),
 		cmocka_unit_test(test_find_straddling_chunks),
