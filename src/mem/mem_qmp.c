@@ -188,13 +188,6 @@ static int qmp_timeout_ms(void)
 	return v > 0 && v <= 600000 ? (int)v : QMP_TIMEOUT_MS;
 }
 
-static int ram_type(const char *type)
-{
-	/* Read-only RAM (PAM shadow areas show as "rom") still holds guest RAM bytes. */
-	return strcmp(type, "ram") == 0 || strcmp(type, "rom") == 0 || strcmp(type, "nv-ram") == 0 ||
-	       strcmp(type, "nv-rom") == 0;
-}
-
 static int build_layout(struct xv_mem *mem)
 {
 	struct qmp_priv *qp = mem->priv;
@@ -219,8 +212,15 @@ static int build_layout(struct xv_mem *mem)
 		uint64_t size = r[i].end - r[i].start + 1;
 		struct xv_mem_part part = { .start = r[i].start, .size = size };
 
-		if (!b || !ram_type(r[i].type))
-			continue; /* ROM, I/O, video RAM, flash: not guest RAM */
+		/* Only memory backends are guest RAM: video RAM, option ROMs, flash and I/O are
+		 * other regions. A backend range shown as "rom" is read-only RAM (PAM shadow). */
+		if (!b)
+			continue;
+		if (b->size && (r[i].offset > b->size || size > b->size - r[i].offset)) {
+			rc = xv_err(EPROTO, "QEMU maps 0x%" PRIx64 "-0x%" PRIx64 " to offset 0x%" PRIx64 " of backend %s, past its size 0x%" PRIx64,
+				    r[i].start, r[i].end, r[i].offset, b->id, b->size);
+			break;
+		}
 		if (!b->tried) {
 			rc = try_map_backend(qp, mem->pid, b);
 			if (rc < 0)

@@ -33,61 +33,56 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Take one complete line out of the buffer, or return NULL if none is buffered yet. */
-static char *take_line(struct xv_qmp *q)
+/* Parse one complete JSON value from the front of the buffer. QEMU may pretty-print
+ * (mode=control,pretty=on), so messages are not assumed to be single lines.
+ * Returns 1 with *out set, 0 if more bytes are needed, or a negative error. */
+static int take_msg(struct xv_qmp *q, const char *what, json_object **out)
 {
-	char *nl = memchr(q->buf, '\n', q->len);
-	size_t n;
-	char *line;
+	enum json_tokener_error jerr;
+	json_tokener *tok;
+	json_object *obj;
+	size_t ws = 0, end;
 
-	if (!nl)
-		return NULL;
-	n = (size_t)(nl - q->buf);
-	line = malloc(n + 1);
-	if (!line)
-		return NULL;
-	memcpy(line, q->buf, n);
-	line[n] = '\0';
-	q->len -= n + 1;
-	memmove(q->buf, nl + 1, q->len);
-	return line;
+	while (ws < q->len && strchr(" \t\r\n", q->buf[ws]) && q->buf[ws])
+		ws++;
+	q->len -= ws;
+	memmove(q->buf, q->buf + ws, q->len);
+	if (q->len == 0)
+		return 0;
+	tok = json_tokener_new_ex(64);
+	if (!tok)
+		return xv_err(ENOMEM, "out of memory parsing QMP");
+	obj = json_tokener_parse_ex(tok, q->buf, (int)q->len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr == json_tokener_continue)
+		return 0;
+	if (!obj || jerr != json_tokener_success || end == 0 || end > q->len) {
+		json_object_put(obj);
+		return xv_err(EPROTO, "QMP socket %s sent invalid JSON while waiting for %s", q->path,
+			      what);
+	}
+	q->len -= end;
+	memmove(q->buf, q->buf + end, q->len);
+	*out = obj;
+	return 1;
 }
 
 /* Read one JSON message, waiting at most until deadline (monotonic ms). */
 static int read_msg(struct xv_qmp *q, long long deadline, const char *what, json_object **out)
 {
 	for (;;) {
-		char *line = q->buf ? take_line(q) : NULL;
 		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
 		long long left;
 		ssize_t got;
 		int pr;
 
-		if (line) {
-			enum json_tokener_error jerr;
-			json_tokener *tok;
-			json_object *obj;
+		if (q->len > 0) {
+			int rc = take_msg(q, what, out);
 
-			if (line[strspn(line, " \t\r")] == '\0') {
-				free(line);
-				continue;
-			}
-			tok = json_tokener_new();
-			if (!tok) {
-				free(line);
-				return xv_err(ENOMEM, "out of memory parsing QMP");
-			}
-			obj = json_tokener_parse_ex(tok, line, (int)strlen(line));
-			jerr = json_tokener_get_error(tok);
-			json_tokener_free(tok);
-			free(line);
-			if (!obj || jerr != json_tokener_success) {
-				json_object_put(obj);
-				return xv_err(EPROTO, "QMP socket %s sent invalid JSON while waiting for %s",
-					      q->path, what);
-			}
-			*out = obj;
-			return 0;
+			if (rc != 0)
+				return rc < 0 ? rc : 0;
 		}
 		if (q->len >= QMP_MAX_LINE)
 			return xv_err(EPROTO, "QMP socket %s sent a line longer than %u bytes", q->path,

@@ -360,6 +360,51 @@ static void test_read_across_pages_and_cache(void **state)
 	env_fini(&e);
 }
 
+/* Random table contents: every walk ends in an answer or -EFAULT; scans terminate. */
+static void test_random_tables(void **state)
+{
+	struct env e;
+	uint64_t x = 0x243f6a8885a308d3ull;
+
+	(void)state;
+	env_init(&e, 48);
+	for (uint64_t i = 0; i < RAM_SIZE; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		xv_put_le64(e.ram.buf + i, RAM_BASE + (x & (RAM_SIZE - 1) & ~0xfffull) + (x & 0xfff));
+	}
+	for (unsigned va_bits = 39; va_bits <= 48; va_bits += 9) {
+		struct xv_vat_params p = { .arch = XV_ARCH_AARCH64, .root = RAM_BASE + 0x5000,
+					   .va_bits = va_bits };
+		struct xv_vat *vat = xv_vat_new(e.mem, &p);
+		unsigned ok = 0, fault = 0;
+		uint64_t mva, mpa, msz, va = ~0ull << va_bits;
+
+		assert_non_null(vat);
+		for (int i = 0; i < 20000; i++) {
+			uint64_t pa;
+			int rc;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			rc = xv_vat_translate(vat, x | (~0ull << va_bits), &pa, NULL);
+			assert_true(rc == 0 || rc == -EFAULT);
+			rc == 0 ? ok++ : fault++;
+		}
+		assert_true(ok > 0 && fault > 0);
+		for (int i = 0; i < 2000 && xv_vat_next_mapped(vat, va, UINT64_MAX, &mva, &mpa, &msz) == 0; i++) {
+			if (mva + msz == 0)
+				break;
+			assert_true(mva + msz > va);
+			va = mva + msz;
+		}
+		xv_vat_free(vat);
+	}
+	env_fini(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_next_mapped),
 		cmocka_unit_test(test_bad_params),
 		cmocka_unit_test(test_read_across_pages_and_cache),
+		cmocka_unit_test(test_random_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -287,6 +287,60 @@ static void test_read_and_cache(void **state)
 	env_fini(&e);
 }
 
+/* Tables full of random bytes (a hostile or torn guest): every walk ends in an answer or
+ * -EFAULT, and a range scan terminates. */
+static void test_random_tables(void **state)
+{
+	struct env e;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	env_init(&e, 5);
+	for (uint64_t i = 0; i < RAM_SIZE; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* Keep addresses mostly inside RAM so walks go deep. */
+		xv_put_le64(e.ram.buf + i, (x & (RAM_SIZE - 1) & ~0xfffull) | (x & 0x8000000000000fffull));
+	}
+	for (unsigned levels = 4; levels <= 5; levels++) {
+		struct xv_vat_params p = { .arch = XV_ARCH_X86_64, .root = 0x3000, .levels = levels };
+		struct xv_vat *vat = xv_vat_new(e.mem, &p);
+		unsigned ok = 0, fault = 0;
+		uint64_t mva, mpa, msz, va;
+		uint8_t buf[64];
+
+		assert_non_null(vat);
+		for (int i = 0; i < 20000; i++) {
+			uint64_t pa;
+			int rc;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* Mostly canonical addresses, so that walks happen. */
+			uint64_t v = i % 8 ? (uint64_t)((int64_t)(x << (64 - (levels == 5 ? 57 : 48))) >>
+						 (64 - (levels == 5 ? 57 : 48))) : x;
+
+			rc = xv_vat_translate(vat, v, &pa, NULL);
+			assert_true(rc == 0 || rc == -EFAULT);
+			rc == 0 ? ok++ : fault++;
+			rc = xv_vat_read(vat, v, buf, sizeof(buf));
+			assert_true(rc == 0 || rc == -EFAULT);
+		}
+		assert_true(ok > 0 && fault > 0);
+		va = levels == 5 ? 0xff00000000000000ull : 0xffff800000000000ull;
+		for (int i = 0; i < 2000 && xv_vat_next_mapped(vat, va, UINT64_MAX, &mva, &mpa, &msz) == 0; i++) {
+			assert_true(mva + msz > va || mva + msz == 0);
+			if (mva + msz == 0)
+				break;
+			va = mva + msz;
+		}
+		xv_vat_free(vat);
+	}
+	env_fini(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_faults_and_params),
 		cmocka_unit_test(test_read_and_cache),
+		cmocka_unit_test(test_random_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
