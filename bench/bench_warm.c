@@ -18,6 +18,21 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+/* Current resident set (VmRSS) of this process, KiB. */
+static long rss_kib(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -57,8 +72,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_warm: %s\n", xv_errmsg());
 		return 2;
 	}
-	printf("open     discovery (VMCOREINFO, page tables, kallsyms, BTF, init_task): %.1f ms\n",
-	       (now_us() - t0) / 1000);
+	printf("open     discovery (VMCOREINFO, page tables, kallsyms, BTF, init_task): %.1f ms, "
+	       "RSS after %ld KiB\n", (now_us() - t0) / 1000, rss_kib());
 	BENCH("ps", n, {
 		struct xv_task *v;
 		if (xv_task_list(k, &v, &items) < 0)
@@ -85,6 +100,7 @@ int main(int argc, char **argv)
 		items = f.n;
 		xv_findings_free(&f);
 	});
+	printf("RSS after the runs: %ld KiB\n", rss_kib());
 	xv_kernel_close(k);
 	xv_mem_close(mem);
 	return 0;

@@ -65,6 +65,11 @@ const char *xv_mem_describe(const struct xv_mem *mem);
 int xv_mem_pause(struct xv_mem *mem);
 int xv_mem_resume(struct xv_mem *mem);
 
+/* Drop this process's mappings of guest pages (file-backed sources; no-op otherwise). Reads still
+ * work: they fault the pages back in. A long-running reader calls it after a scan of all RAM
+ * (kernel discovery does) so that its resident set stays small. */
+int xv_mem_trim(struct xv_mem *mem);
+
 /* Live sources: re-read the layout after a guest reboot. No-op for files. */
 int xv_mem_refresh(struct xv_mem *mem);
 

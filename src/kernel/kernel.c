@@ -346,6 +346,8 @@ int xv_kernel_open(struct xv_mem *mem, const struct xv_kernel_opts *o, struct xv
 	k->info.how_kallsyms = k->how_ks;
 	k->info.how_btf = k->how_btf;
 	k->info.how_init_task = k->how_init;
+	/* Discovery may have scanned all of RAM: keep only what later reads touch resident. */
+	xv_mem_trim(mem);
 	*out = k;
 	return 0;
 fail:
