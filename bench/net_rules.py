@@ -34,6 +34,6 @@ bpf = ('(dst net 10.0.0.0/24 and (%s or %s)) or '
        '(tcp and src net 192.168.0.0/21)') % (ors('tcp', tcp_ports), ors('udp', udp_ports))
 open(bpf_out, 'w').write(bpf + '\n')
 ts = ('(ip.dst == 10.0.0.0/24 && ((tcp.dstport in {%s}) || (udp.dstport in {%s}))) || '
-      '(tcp && !(ip.src == 10.0.0.0/24) && ip.dst == 10.0.0.0/24 && tcp.flags == 0x002 && tcp.dstport in {3306 5432}) || '
-      '(tcp && ip.src == 192.168.0.0/21)') % (' '.join(map(str, tcp_ports)), ' '.join(map(str, udp_ports)))
+      '(tcp && !(ip.src == 10.0.0.0/24) && ip.dst == 10.0.0.0/24 && tcp.flags == 0x002 && tcp.dstport in {3306, 5432}) || '
+      '(tcp && ip.src == 192.168.0.0/21)') % (', '.join(map(str, tcp_ports)), ', '.join(map(str, udp_ports)))
 open(ts_out, 'w').write(ts + '\n')

@@ -31,7 +31,7 @@ struct xv_switch;
 struct xv_switch_config {
 	unsigned mac_ageing;      /* seconds; 0: 300 */
 	unsigned mac_capacity;    /* learned addresses; 0: 4096 */
-	const char *mirror;       /* pcap file or FIFO receiving every frame; NULL: none */
+	const char *mirror;       /* pcap file or FIFO, or "tap:IFNAME", receiving every frame */
 	int inline_drop;          /* drop frames that match a `drop` rule */
 	struct xv_net *engine;    /* inspection engine (not owned); NULL: plain switch */
 };

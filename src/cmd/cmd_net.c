@@ -12,6 +12,10 @@
 #include "xvids/net.h"
 #include "xvids/switch.h"
 
+/* xvidsd defines this to hand `net [NAME]` the switch that carries a VM's traffic (NULL: none);
+ * the CLI does not, so the weak reference stays NULL there. */
+struct xv_switch *xv_daemon_switch(void *daemon, const char *vm_name) __attribute__((weak));
+
 struct net_out {
 	struct xv_ctx *ctx;
 	FILE *eve;
@@ -141,11 +145,22 @@ static int net_run(struct xv_ctx *ctx, int argc, char **argv)
 			goto usage;
 		}
 	}
+	const char *vm = optind < argc ? argv[optind++] : ctx->vm_name;
 	if (optind < argc)
 		goto usage;
 	if (!pcap) {
 		if (sw)
 			return query_switch(ctx, sw);
+		if (ctx->daemon && xv_daemon_switch) {
+			struct xv_switch *s = xv_daemon_switch(ctx->daemon, vm);
+			struct xv_net *en = s ? xv_switch_engine(s) : NULL;
+			if (!en) {
+				xv_err(ENOENT, "no switch carries %s", vm ? vm : "this VM");
+				return xv_cmd_fail(ctx, "net");
+			}
+			xv_net_alerts_print(en, ctx->out, ctx->json);
+			return xv_net_alert_count(en) ? XV_EXIT_FINDINGS : XV_EXIT_OK;
+		}
 		xv_err(EINVAL, "nothing to inspect: give --pcap FILE, or --switch SOCK for a running "
 			       "`xvids switch --control SOCK`");
 		return xv_cmd_fail(ctx, "net");
@@ -208,12 +223,13 @@ usage:
 const struct xv_cmd xv_cmd_net = {
 	.name = "net",
 	.synopsis = "net --pcap FILE [--rules FILE]... [--home-net CIDR] [--json] [--eve FILE] | "
-		    "net --switch SOCK",
+		    "net --switch SOCK | net [NAME] (daemon)",
 	.summary = "network IDS: alerts from a capture, or the recent alerts of a running switch",
 	.help = "Offline: runs every frame of a pcap through the IDS engine (rules and the built-in\n"
 		"ARP-spoofing, SYN-flood and port-scan detectors) and prints the alerts, one line each\n"
 		"or, with --json, one Suricata EVE JSON record per line.\n"
-		"Live: --switch SOCK prints the recent alerts of `xvids switch --control SOCK`.\n"
+		"Live: --switch SOCK prints the recent alerts of `xvids switch --control SOCK`;\n"
+		"inside xvidsd, `net [NAME]` prints those of the switch that carries VM NAME.\n"
 		"  --pcap FILE        capture to read (Ethernet link type)\n"
 		"  --rules FILE       rules (Snort/Suricata subset, see docs/net.md); repeatable\n"
 		"  --home-net CIDR    $HOME_NET (e.g. 10.0.0.0/8 or [10.0.0.0/8,fd00::/8])\n"
@@ -224,6 +240,6 @@ const struct xv_cmd xv_cmd_net = {
 		"  --no-detectors     rules only\n"
 		"  --stats            also print decoder counters\n"
 		"Exit status: 0 no alerts, 1 alerts, 2 error.\n",
-	.flags = XV_CMD_CLI_ONLY,
+	.flags = 0,
 	.run = net_run,
 };

@@ -195,7 +195,7 @@ usage:
 
 const struct xv_cmd xv_cmd_switch = {
 	.name = "switch",
-	.synopsis = "switch --port SPEC... [--rules FILE]... [--home-net CIDR] [--mirror FILE|FIFO] "
+	.synopsis = "switch --port SPEC... [--rules FILE]... [--home-net CIDR] [--mirror FILE|FIFO|tap:IF] "
 		    "[--drop] [--eve FILE] [--json] [--control SOCK]",
 	.summary = "run the virtual L2 switch for QEMU guests with inline network IDS",
 	.help = "Port SPECs ([NAME=] prefix names the port/VM in alerts):\n"
@@ -207,7 +207,7 @@ const struct xv_cmd xv_cmd_switch = {
 		"                       local.port=QP,remote.type=inet,remote.host=H,remote.port=P\n"
 		"  tap:IFNAME           a TAP device to the host (root)\n"
 		"Start the switch before QEMU (QEMU 7.2 connects once, at start-up).\n"
-		"  --mirror FILE|FIFO   write every frame as pcap (a FIFO waits for its reader)\n"
+		"  --mirror FILE|FIFO|tap:IF  every frame as pcap (a FIFO waits for its reader) or to a TAP\n"
 		"  --drop               drop frames that match a `drop` rule\n"
 		"  --control SOCK       serve `xvids net --switch SOCK` queries\n"
 		"  --ageing S           MAC ageing time (300)\n"

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <json-c/json.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -118,14 +119,17 @@ void xv_net_alert_format(const struct xv_net_alert *a, char *buf, size_t size)
 	ip_text(a, a->dst_ip, d, sizeof(d));
 	mac_text(a->src_mac, sm, sizeof(sm));
 	mac_text(a->dst_mac, dm, sizeof(dm));
-	if (a->proto == 6 || a->proto == 17) {
+	bool ports = a->proto == 6 || a->proto == 17, v6 = ports && a->family == 6;
+	if (ports) {
 		snprintf(sp, sizeof(sp), ":%u", a->src_port);
 		snprintf(dp, sizeof(dp), ":%u", a->dst_port);
 	}
-	snprintf(buf, size, "%s %s [%u:%u:%u] %s [%s] {%s} %s%s (%s) -> %s%s (%s)%s%s", ts,
+	/* [v6]:port, as in URLs, so the port cannot be read as part of the address */
+	snprintf(buf, size, "%s %s [%u:%u:%u] %s [%s] {%s} %s%s%s%s (%s) -> %s%s%s%s (%s)%s%s", ts,
 		 a->action == XV_ACT_DROP ? "DROP" : "ALERT", a->gid, a->sid, a->rev, a->msg,
-		 a->category[0] ? a->category : "-", proto_name(a, pb, sizeof(pb)), s, sp, sm, d, dp,
-		 dm, a->port_name[0] ? " port " : "", a->port_name);
+		 a->category[0] ? a->category : "-", proto_name(a, pb, sizeof(pb)), v6 ? "[" : "", s,
+		 v6 ? "]" : "", sp, sm, v6 ? "[" : "", d, v6 ? "]" : "", dp, dm,
+		 a->port_name[0] ? " port " : "", a->port_name);
 }
 
 char *xv_net_alert_eve(const struct xv_net_alert *a)

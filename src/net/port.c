@@ -245,7 +245,8 @@ static int stream_read(struct xv_port *p,
 {
 	int frames = 0;
 	for (int round = 0; round < MAX_FRAMES_PER_READ; round++) {
-		ssize_t k = read(p->fd, p->rx + p->rxlen, 4 + XV_SW_MAX_FRAME - p->rxlen);
+		size_t space = 4 + XV_SW_MAX_FRAME - p->rxlen;
+		ssize_t k = read(p->fd, p->rx + p->rxlen, space);
 		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
 			stream_drop(p);
 			return -ECONNRESET;
@@ -272,6 +273,49 @@ static int stream_read(struct xv_port *p,
 		}
 		memmove(p->rx, p->rx + off, p->rxlen - off);
 		p->rxlen -= off;
+		if ((size_t)k < space)
+			break; /* drained: no need for a read that says EAGAIN */
+	}
+	return frames;
+}
+
+/* One recvmmsg takes every queued datagram (up to the batch): one system call for many frames,
+ * and none wasted on EAGAIN when the batch was not full. */
+static int dgram_read(struct xv_port *p, uint8_t *scratch,
+		      void (*fn)(void *, struct xv_port *, const uint8_t *, uint32_t), void *arg)
+{
+	struct mmsghdr mm[XV_SW_BATCH];
+	struct iovec iov[XV_SW_BATCH];
+	struct sockaddr_storage from[XV_SW_BATCH];
+	int frames = 0;
+	for (int round = 0; round < MAX_FRAMES_PER_READ / XV_SW_BATCH + 1; round++) {
+		memset(mm, 0, sizeof(mm));
+		for (int i = 0; i < XV_SW_BATCH; i++) {
+			iov[i].iov_base = scratch + (size_t)i * XV_SW_MAX_FRAME;
+			iov[i].iov_len = XV_SW_MAX_FRAME;
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_name = &from[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		int n = recvmmsg(p->fd, mm, XV_SW_BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? frames : -errno;
+		for (int i = 0; i < n; i++) {
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				p->st.rx_errors++; /* larger than any frame QEMU sends */
+				continue;
+			}
+			if (!p->fixed_peer && mm[i].msg_hdr.msg_namelen > 0) {
+				memcpy(&p->peer, &from[i], mm[i].msg_hdr.msg_namelen);
+				p->peerlen = mm[i].msg_hdr.msg_namelen;
+				p->st.up = 1;
+			}
+			fn(arg, p, iov[i].iov_base, mm[i].msg_len);
+			frames++;
+		}
+		if (n < XV_SW_BATCH)
+			break;
 	}
 	return frames;
 }
@@ -283,31 +327,15 @@ int xv_port_read(struct xv_port *p, uint8_t *scratch,
 		return 0;
 	if (p->type == XV_PORT_STREAM)
 		return stream_read(p, fn, arg);
+	if (p->type == XV_PORT_DGRAM)
+		return dgram_read(p, scratch, fn, arg);
 	int frames = 0;
 	for (int round = 0; round < MAX_FRAMES_PER_READ; round++) {
-		ssize_t k;
-		if (p->type == XV_PORT_DGRAM) {
-			struct sockaddr_storage from;
-			socklen_t fl = sizeof(from);
-			k = recvfrom(p->fd, scratch, XV_SW_MAX_FRAME, MSG_TRUNC, (struct sockaddr *)&from, &fl);
-			if (k >= 0 && !p->fixed_peer && fl > 0) {
-				memcpy(&p->peer, &from, fl);
-				p->peerlen = fl;
-				p->st.up = 1;
-			}
-		} else {
-			k = read(p->fd, scratch, XV_SW_MAX_FRAME);
-		}
+		ssize_t k = read(p->fd, scratch, XV_SW_MAX_FRAME);
 		if (k < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			if (p->type == XV_PORT_TAP && errno == EIO)
-				break; /* TAP not up yet */
+			if (errno == EAGAIN || errno == EINTR || errno == EIO)
+				break; /* EIO: the TAP is not up yet */
 			return -errno;
-		}
-		if ((size_t)k > XV_SW_MAX_FRAME) {
-			p->st.rx_errors++;
-			continue;
 		}
 		fn(arg, p, scratch, (uint32_t)k);
 		frames++;
@@ -368,7 +396,17 @@ int xv_port_send(struct xv_port *p, const uint8_t *f, uint32_t len)
 	case XV_PORT_DGRAM:
 		if (!p->peerlen)
 			return -EAGAIN;
-		k = sendto(p->fd, f, len, MSG_DONTWAIT, (struct sockaddr *)&p->peer, p->peerlen);
+		/* A fixed peer is connected on first use (it may not exist when the switch starts):
+		 * a unix-socket sendto() walks the path on every frame, send() does not. */
+		if (p->fixed_peer && !p->connected &&
+		    connect(p->fd, (struct sockaddr *)&p->peer, p->peerlen) == 0)
+			p->connected = true;
+		if (p->connected)
+			k = send(p->fd, f, len, MSG_DONTWAIT);
+		else
+			k = sendto(p->fd, f, len, MSG_DONTWAIT, (struct sockaddr *)&p->peer, p->peerlen);
+		if (k < 0 && p->connected && (errno == ECONNREFUSED || errno == ENOTCONN))
+			p->connected = false; /* the peer went away; a new one may bind the same address */
 		break;
 	default:
 		k = write(p->fd, f, len);

@@ -26,6 +26,8 @@ struct xv_switch {
 	struct xv_ktab macs;
 	struct xv_pcap_writer *mirror;
 	bool mirror_dirty;
+	struct xv_port mirror_tap; /* --mirror tap:IFNAME: frames copied to a TAP device */
+	bool have_mirror_tap;
 	int cfd;
 	char *control_path;
 	uint8_t *scratch;
@@ -60,7 +62,7 @@ struct xv_switch *xv_switch_new(const struct xv_switch_config *cfg)
 		sw->cfg.mac_capacity = 4096;
 	sw->cfd = -1;
 	sw->efd = epoll_create1(EPOLL_CLOEXEC);
-	sw->scratch = malloc(XV_SW_MAX_FRAME);
+	sw->scratch = malloc((size_t)XV_SW_BATCH * XV_SW_MAX_FRAME);
 	if (sw->efd < 0 || !sw->scratch ||
 	    xv_ktab_init(&sw->macs, sw->cfg.mac_capacity, 1, sizeof(struct mac_ent),
 			 (uint64_t)sw->cfg.mac_ageing * 1000000)) {
@@ -68,7 +70,18 @@ struct xv_switch *xv_switch_new(const struct xv_switch_config *cfg)
 		xv_switch_free(sw);
 		return NULL;
 	}
-	if (sw->cfg.mirror && !(sw->mirror = xv_pcap_writer_open(sw->cfg.mirror))) {
+	sw->mirror_tap.fd = sw->mirror_tap.lfd = -1;
+	if (sw->cfg.mirror && !strncmp(sw->cfg.mirror, "tap:", 4)) {
+		int r = xv_port_open(&sw->mirror_tap, sw->cfg.mirror);
+		if (r < 0) {
+			xv_port_close(&sw->mirror_tap);
+			xv_err_ctx(-r, "mirror: ");
+			xv_switch_free(sw);
+			errno = -r;
+			return NULL;
+		}
+		sw->have_mirror_tap = true;
+	} else if (sw->cfg.mirror && !(sw->mirror = xv_pcap_writer_open(sw->cfg.mirror))) {
 		int e = errno;
 		xv_switch_free(sw);
 		errno = e;
@@ -91,6 +104,8 @@ void xv_switch_free(struct xv_switch *sw)
 	if (sw->efd >= 0)
 		close(sw->efd);
 	xv_pcap_writer_close(sw->mirror);
+	if (sw->have_mirror_tap)
+		xv_port_close(&sw->mirror_tap);
 	xv_ktab_fini(&sw->macs);
 	free(sw->scratch);
 	free(sw);
@@ -158,6 +173,8 @@ static void forward(void *arg, struct xv_port *in, const uint8_t *f, uint32_t le
 			sw->mirror_dirty = true;
 		}
 	}
+	if (sw->have_mirror_tap && xv_port_send(&sw->mirror_tap, f, len) == 0)
+		sw->mirror_tap.st.tx_frames++;
 	if (v == XV_VERDICT_DROP && sw->cfg.inline_drop) {
 		in->st.ids_dropped++;
 		return;
@@ -194,7 +211,7 @@ static void control_serve(struct xv_switch *sw)
 	int fd = accept4(sw->cfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	struct timeval tv = { 1, 0 };
+	struct timeval tv = { 0, 200000 }; /* a silent client stalls forwarding at most this long */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	char req[64];

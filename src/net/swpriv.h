@@ -11,6 +11,8 @@
 /* QEMU's own receive buffer is 4096 + 64 KiB; no legitimate frame is larger. */
 #define XV_SW_MAX_FRAME (4096 + 65536)
 #define XV_SW_MAX_PORTS 64
+/* Datagrams taken per recvmmsg call; the scratch area holds this many frames. */
+#define XV_SW_BATCH 32
 
 enum { XV_PORT_STREAM = 1, XV_PORT_DGRAM, XV_PORT_TAP };
 
@@ -23,6 +25,7 @@ struct xv_port {
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	bool fixed_peer;
+	bool connected;          /* dgram with peer=: connect()ed, so sends skip the address lookup */
 	uint8_t *rx;             /* stream: reassembly buffer (4 + max frame) */
 	uint32_t rxlen;
 	uint8_t *tx;             /* stream: unsent tail of a partially written frame */
@@ -34,7 +37,7 @@ int xv_port_open(struct xv_port *p, const char *spec);
 void xv_port_close(struct xv_port *p);
 /* stream: accept a pending connection (replacing none: a second client is refused). */
 int xv_port_accept(struct xv_port *p);
-/* Read what is available; calls fn for each complete frame. Returns frames, or -errno when the
+/* Read what is available (scratch: XV_SW_BATCH * XV_SW_MAX_FRAME bytes); calls fn for each frame. Returns frames, or -errno when the
  * peer went away (stream: the port is closed, waiting for a new connection). */
 int xv_port_read(struct xv_port *p, uint8_t *scratch,
 		 void (*fn)(void *arg, struct xv_port *p, const uint8_t *f, uint32_t len), void *arg);

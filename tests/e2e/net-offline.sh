@@ -13,12 +13,13 @@ fails=0
 ok() { echo "ok   - $*"; }
 bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
-for s in benign backdoor payload scan arpspoof synflood all malformed; do
+HOME_NET='[10.0.0.0/24,fd00::/64]'
+for s in benign backdoor backdoor6 payload scan arpspoof synflood all malformed; do
 	python3 "$GEN" $s "$T/$s.pcap" || { echo "cannot generate $s"; exit 2; }
 done
 
 run() { # scenario -> $T/scenario.json, exit code in $rc
-	"$BIN" net --pcap "$T/$1.pcap" --rules "$RULES" --home-net 10.0.0.0/24 --json \
+	"$BIN" net --pcap "$T/$1.pcap" --rules "$RULES" --home-net "$HOME_NET" --json \
 		--eve "$T/$1.eve" > "$T/$1.json" 2> "$T/$1.err"
 	rc=$?
 }
@@ -54,6 +55,8 @@ EVIL='a["src_ip"] == "10.0.0.66" and a["ether"]["src_mac"] == "52:54:00:ee:ee:ee
 expect benign 0 'A == []' "benign traffic raises nothing"
 expect backdoor 1 "len(A) == 1 and A[0]['alert']['signature_id'] == 1000001 and [a for a in A if $EVIL and a['dest_port'] == 2001 and a['dest_ip'] == '10.0.0.2']" \
 	"backdoor connection to 2001 from 10.0.0.66 / 52:54:00:ee:ee:ee"
+expect backdoor6 1 "len(A) == 1 and A[0]['alert']['signature_id'] == 1000001 and A[0]['src_ip'] == 'fd00::66' and A[0]['dest_ip'] == 'fd00::2' and A[0]['dest_port'] == 2001 and A[0]['ether']['src_mac'] == '52:54:00:ee:ee:ee'" \
+	"IPv6 backdoor (hop-by-hop header, VLAN 42) from fd00::66 / 52:54:00:ee:ee:ee; benign IPv6 web silent"
 expect payload 1 "sids == [(1, 1000002)] and all($EVIL for a in A) and A[0]['dest_port'] == 80" \
 	"payload match (/etc/passwd, nocase) from the attacker"
 expect scan 1 "sids == [(100, 3)] and len(A) == 1 and $EVIL" "SYN scan of 200 ports: one port-scan alert naming the attacker"
@@ -67,6 +70,8 @@ expect malformed 0 'A == []' "malformed frames raise nothing"
 # text mode: one line per alert plus the summary
 "$BIN" net --pcap "$T/backdoor.pcap" --rules "$RULES" --home-net 10.0.0.0/24 --stats > "$T/text.out" 2>&1
 rc=$?
+"$BIN" net --pcap "$T/backdoor6.pcap" --rules "$RULES" --home-net "$HOME_NET" > "$T/text6.out" 2>&1
+grep -q '{TCP} \[fd00::66\]:51600 (52:54:00:ee:ee:ee) -> \[fd00::2\]:2001' "$T/text6.out" && ok "IPv6 text output: [addr]:port" || bad "IPv6 text: $(cat "$T/text6.out")"
 if [ $rc = 1 ] && grep -q '\[1:1000001:1\] XV backdoor connection to port 2001 \[trojan-activity\] {TCP} 10.0.0.66:51515 (52:54:00:ee:ee:ee) -> 10.0.0.2:2001' "$T/text.out" \
 	&& grep -q '^# 10 frames, 3 rules, 1 alerts, 0 malformed' "$T/text.out"; then
 	ok "text output names the rule, attacker IP:port and MAC"

@@ -2,7 +2,8 @@
 """gen_pcap.py — writes the captures the net tests and bench use (nothing binary is committed).
 
 usage: gen_pcap.py SCENARIO OUT.pcap [--packets N]
-scenarios: benign, backdoor, payload, scan, arpspoof, synflood, all (every one, interleaved in
+scenarios: benign, backdoor, backdoor6 (IPv6 + extension header + VLAN), payload, scan, arpspoof,
+synflood, all (every one, interleaved in
 time), bench (N packets over many flows for throughput runs), malformed (truncated/lying frames).
 Addresses: HOME_NET 10.0.0.0/24; server 10.0.0.2 (52:54:00:00:00:02), client 10.0.0.5
 (52:54:00:00:00:05), gateway 10.0.0.1 (52:54:00:00:00:01), attacker 10.0.0.66 (52:54:00:ee:ee:ee).
@@ -48,6 +49,40 @@ def tcp_seg(src, dst, sp, dp, flags, seq=1, ack=0, data=b''):
     pseudo = ip4(src) + ip4(dst) + struct.pack('!BBH', 0, 6, len(h) + len(data))
     c = csum(pseudo + h + data)
     return h[:16] + struct.pack('!H', c) + h[18:] + data
+
+
+def ip6(a):
+    import ipaddress
+    return ipaddress.IPv6Address(a).packed
+
+
+def tcp6(s, d, sp, dp, flags, seq=1, ack=0, data=b'', vlan=None):
+    """TCP over IPv6 with a hop-by-hop options header (PadN) in front, optionally 802.1Q-tagged."""
+    src, dst = IP6[s], IP6[d]
+    seg = struct.pack('!HHIIBBHHH', sp, dp, seq, ack, 5 << 4, flags, 64240, 0, 0) + data
+    pseudo = ip6(src) + ip6(dst) + struct.pack('!IxxxB', len(seg), 6)
+    seg = seg[:16] + struct.pack('!H', csum(pseudo + seg)) + seg[18:]
+    hbh = bytes([6, 0, 1, 4, 0, 0, 0, 0])
+    hdr = struct.pack('!IHBB16s16s', 6 << 28, len(hbh) + len(seg), 0, 64, ip6(src), ip6(dst))
+    payload = hdr + hbh + seg
+    if vlan is not None:
+        return MAC[d] + MAC[s] + struct.pack('!HHH', 0x8100, vlan, 0x86dd) + payload
+    return eth(s, d, 0x86dd, payload)
+
+
+IP6 = {'srv': 'fd00::2', 'evil': 'fd00::66', 'cli': 'fd00::5'}
+
+
+def backdoor6():
+    """The backdoor over IPv6 (with an extension header), inside VLAN 42."""
+    f = [tcp6('evil', 'srv', 51600, 2001, SYN, 100, vlan=42),
+         tcp6('srv', 'evil', 2001, 51600, SYN | ACK, 500, 101, vlan=42),
+         tcp6('evil', 'srv', 51600, 2001, ACK, 101, 501, vlan=42),
+         tcp6('evil', 'srv', 51600, 2001, PSH | ACK, 101, 501, b'id\n', vlan=42)]
+    # benign IPv6 web traffic
+    f += [tcp6('cli', 'srv', 40600, 80, SYN, 1), tcp6('srv', 'cli', 80, 40600, SYN | ACK, 9, 2),
+          tcp6('cli', 'srv', 40600, 80, ACK, 2, 10)]
+    return f
 
 
 def tcp(s, d, sp, dp, flags, seq=1, ack=0, data=b''):
@@ -189,7 +224,8 @@ def main():
     if '--packets' in sys.argv:
         n = int(sys.argv[sys.argv.index('--packets') + 1])
     gens = {'benign': benign, 'backdoor': backdoor, 'payload': payload, 'scan': scan,
-            'arpspoof': arpspoof, 'synflood': synflood, 'malformed': malformed}
+            'arpspoof': arpspoof, 'synflood': synflood, 'malformed': malformed,
+            'backdoor6': backdoor6}
     if scen == 'bench':
         write(out, bench(n), step=0.00001)
     elif scen == 'all':

@@ -50,6 +50,23 @@ static void test_flow_bound(void **s)
 	assert_true(st.flows_active > 512);
 	assert_true(st.flows_evicted > 90000);
 	assert_int_equal(st.flows_created, 100000);
+	/* after the idle timeout (120 s) old flows make room without evictions (100 new flows in
+	 * 256 buckets of 4: no bucket overflows) */
+	uint64_t ev = st.flows_evicted;
+	for (int i = 0; i < 100; i++) {
+		uint32_t l = tcp4_frame(f, MAC_A, MAC_B, IP4(10, 2, (uint8_t)(i >> 8), (uint8_t)i),
+					40000, IP4(10, 1, 0, 1), 443, XV_TCP_SYN, NULL);
+		xv_net_inspect(n, f, l, 200000000ull + (uint64_t)i, -1, NULL);
+	}
+	xv_net_get_stats(n, &st);
+	assert_int_equal(st.flows_evicted, ev);
+	assert_int_equal(st.flows_active, 100);
+	/* a known flow is found again, not re-created */
+	uint32_t l = tcp4_frame(f, MAC_B, MAC_A, IP4(10, 1, 0, 1), 443, IP4(10, 2, 0, 7), 40000,
+				XV_TCP_SYN | XV_TCP_ACK, NULL);
+	xv_net_inspect(n, f, l, 200001000ull, -1, NULL);
+	xv_net_get_stats(n, &st);
+	assert_int_equal(st.flows_created, 100100);
 	xv_net_free(n);
 }
 
@@ -144,6 +161,46 @@ static void test_rules_file_errors(void **s)
 	xv_net_free(n);
 }
 
+/* Mutated frames of every kind through the whole engine with rules loaded: no crash (ASan),
+ * every frame counted. */
+static void test_engine_fuzz(void **s)
+{
+	(void)s;
+	struct xv_net_config c = { .flow_capacity = 256, .alert_ring = 8, .scan_ports = 3,
+				   .syn_flood_count = 5 };
+	struct xv_net *n = xv_net_new(&c);
+	assert_int_equal(xv_net_load_rules_str(n,
+		"alert tcp any any -> any any (content:\"ab\"; nocase; sid:1;)\n"
+		"alert udp any any -> any 53 (content:\"x\"; offset:2; depth:3; sid:2;)\n"
+		"drop ip any any -> 10.0.0.0/8 any (threshold: type limit, track by_src, count 1, seconds 1; sid:3;)\n"
+		"alert icmp any any -> any any (sid:4;)\n", "f"), 4);
+	uint8_t base[4][256], f[256];
+	uint32_t bl[4];
+	bl[0] = tcp4_frame(base[0], MAC_A, MAC_B, IP4(10, 0, 0, 1), 1, IP4(10, 0, 0, 2), 2, 0x18, "xxABxx");
+	bl[1] = udp4_frame(base[1], MAC_A, MAC_B, IP4(10, 0, 0, 1), 1, IP4(10, 0, 0, 2), 53, "abxxxx");
+	bl[2] = arp_frame(base[2], MAC_A, 2, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
+	bl[3] = tcp4_frame(base[3], MAC_A, MAC_B, IP4(10, 0, 0, 1), 1, IP4(10, 0, 0, 2), 2, 0x02, NULL);
+	put16(base[3] + 12, 0x86dd); /* an "IPv6" frame made of IPv4 bytes: mostly garbage */
+	srand(7);
+	for (int i = 0; i < 100000; i++) {
+		int k = i % 4;
+		memcpy(f, base[k], bl[k]);
+		for (int m = rand() % 4; m >= 0; m--)
+			f[rand() % bl[k]] = (uint8_t)rand();
+		uint32_t len = bl[k] - (uint32_t)(rand() % 8 == 0 ? rand() % (int)bl[k] : 0);
+		uint8_t *copy = malloc(len ? len : 1);
+		memcpy(copy, f, len);
+		xv_net_inspect(n, copy, len, (uint64_t)i * 1000, i % 3, "p");
+		free(copy);
+	}
+	struct xv_net_stats st;
+	xv_net_get_stats(n, &st);
+	assert_int_equal(st.packets, 100000);
+	assert_true(st.malformed > 0 && st.alerts > 0);
+	assert_true(xv_net_alert_count(n) <= 8);
+	xv_net_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_flow_bound),
 		cmocka_unit_test(test_ring_and_eve),
 		cmocka_unit_test(test_rules_file_errors),
+		cmocka_unit_test(test_engine_fuzz),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -291,12 +291,56 @@ static void test_grouping(void **s)
 	xv_net_free(n);
 }
 
+/* Mutated rules are accepted or rejected, never crash the parser (run under ASan). */
+static void test_parser_fuzz(void **s)
+{
+	(void)s;
+	static const char *seeds[] = {
+		"alert tcp [10.0.0.0/8,!10.1.0.0/16] ![1:1024,8080] <> $HOME_NET any (msg:\"a\\\"b\"; "
+		"content:!\"|41 42|x\"; nocase; offset:1; depth:9; flow:to_server,established; "
+		"flags:+SA,12; threshold: type both, track by_dst, count 3, seconds 9; sid:7; rev:2;)",
+		"ipvar X [1.2.3.4,fd00::/8]\nportvar P [80:90,!85]\n"
+		"drop udp $X $P -> any any (detection_filter: track by_src, count 1, seconds 1; sid:9;)",
+	};
+	const char chars[] = "[]!$,:;()\"|\\ -><0123456789abcSAF/.";
+	srand(99);
+	unsigned accepted = 0, rejected = 0;
+	struct xv_net_config c = { .flow_capacity = 16, .alert_ring = 4 };
+	for (int i = 0; i < 3000; i++) {
+		struct xv_net *n = xv_net_new(&c);
+		xv_net_set_var(n, "HOME_NET", "10.0.0.0/8");
+		char buf[512];
+		snprintf(buf, sizeof(buf), "%s", seeds[i % 2]);
+		size_t l = strlen(buf);
+		for (int k = 0, m = 1 + rand() % 3; k < m; k++) {
+			size_t at = (size_t)rand() % l;
+			switch (rand() % 3) {
+			case 0: buf[at] = chars[rand() % (sizeof(chars) - 1)]; break;
+			case 1: memmove(buf + at, buf + at + 1, l - at); l--; break;
+			default: buf[at] = 0; l = at ? at : 1; break;
+			}
+			if (!l || !buf[0])
+				break;
+		}
+		if (xv_net_load_rules_str(n, buf, "fuzz") > 0)
+			accepted++;
+		else
+			rejected++;
+		uint8_t f[128];
+		uint32_t fl = tcp4_frame(f, MAC_A, MAC_B, IP4(10, 0, 0, 1), 80, IP4(10, 2, 0, 1), 85,
+					 XV_TCP_SYN | XV_TCP_ACK, "ABxAB");
+		xv_net_inspect(n, f, fl, 1, -1, NULL);
+		xv_net_free(n);
+	}
+	assert_true(accepted > 50 && rejected > 50);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accept), cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_lists),  cmocka_unit_test(test_match),
-		cmocka_unit_test(test_grouping),
+		cmocka_unit_test(test_grouping), cmocka_unit_test(test_parser_fuzz),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

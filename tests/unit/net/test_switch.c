@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -215,10 +216,71 @@ static void test_switching(void **s)
 	assert_int_equal(system(cmd), 0);
 }
 
+struct fifo_reader {
+	char path[128];
+	uint8_t buf[8192];
+	size_t len;
+};
+
+static void *read_fifo(void *arg)
+{
+	struct fifo_reader *r = arg;
+	int fd = open(r->path, O_RDONLY);
+	ssize_t k;
+	while (fd >= 0 && r->len < sizeof(r->buf) &&
+	       (k = read(fd, r->buf + r->len, sizeof(r->buf) - r->len)) > 0)
+		r->len += (size_t)k;
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* The mirror into a FIFO: a reader sees a pcap stream with every frame, as it happens. */
+static void test_mirror_fifo(void **s)
+{
+	(void)s;
+	snprintf(dir, sizeof(dir), "/tmp/xvsw-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	struct fifo_reader r = { .len = 0 };
+	path_of(r.path, sizeof(r.path), "mirror.fifo");
+	assert_int_equal(mkfifo(r.path, 0600), 0);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, read_fifo, &r), 0);
+	struct xv_switch_config cfg = { .mirror = r.path };
+	struct xv_switch *sw = xv_switch_new(&cfg); /* opens once the reader is there */
+	assert_non_null(sw);
+	char spec[160];
+	snprintf(spec, sizeof(spec), "a=dgram:unix:%s/a.sock", dir);
+	assert_int_equal(xv_switch_add_port(sw, spec), 0);
+	int ca = dgram_client("ca");
+	uint8_t f[128];
+	uint32_t l = udp4_frame(f, MAC_A, MAC_B, IP4(10, 0, 0, 1), 1000, IP4(10, 0, 0, 2), 53, "mirror-me");
+	dgram_send(ca, "a.sock", f, l);
+	dgram_send(ca, "a.sock", f, l);
+	pump(sw);
+	xv_switch_free(sw);
+	pthread_join(th, NULL);
+	/* 24-byte header (magic, Ethernet) and two 16-byte record headers with the frame */
+	assert_int_equal(r.len, 24 + 2 * (16 + l));
+	uint32_t magic, link, caplen;
+	memcpy(&magic, r.buf, 4);
+	memcpy(&link, r.buf + 20, 4);
+	memcpy(&caplen, r.buf + 24 + 8, 4);
+	assert_int_equal(magic, 0xa1b2c3d4);
+	assert_int_equal(link, 1);
+	assert_int_equal(caplen, l);
+	assert_memory_equal(r.buf + 24 + 16, f, l);
+	close(ca);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_switching),
+		cmocka_unit_test(test_mirror_fifo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
