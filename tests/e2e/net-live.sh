@@ -7,7 +7,11 @@
 # usage: net-live.sh XVIDS_OR_XVNET [--guest ARCH [--netdev stream|dgram|stream-tcp|dgram-udp]]
 # (root; traffic stays between the namespaces it creates, the guest and loopback sockets)
 set -u
-BIN=$(readlink -f "${1:?usage: net-live.sh XVIDS [--guest ARCH [--netdev KIND]]}")
+# Without arguments (as scripts/test runs it): $XVIDS against the AArch64 guest on a stream port.
+if [ $# -eq 0 ]; then
+	set -- "${XVIDS:?usage: net-live.sh XVIDS [--guest ARCH [--netdev KIND]]}" --guest aarch64
+fi
+BIN=$(readlink -f "$1")
 shift
 GUEST_ARCH="" NETDEV=stream
 while [ $# -gt 0 ]; do
@@ -28,8 +32,8 @@ T=$(mktemp -d /tmp/xvnet-live.XXXXXX)
 SW=""
 PIDS=""
 fails=0
-ok() { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+ok() { echo "PASS: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 cleanup() {
 	# only what this script started: the timeout wrappers, which end their child with them
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done

@@ -3,15 +3,15 @@
 # attacker's IP and MAC, and nothing for benign traffic.
 # usage: net-offline.sh XVIDS_OR_XVNET [GEN_PCAP.PY]   (run from anywhere)
 set -u
-BIN=${1:?usage: net-offline.sh XVIDS [gen_pcap.py]}
+BIN=${1:-${XVIDS:?usage: net-offline.sh XVIDS [gen_pcap.py]}}
 HERE=$(cd "$(dirname "$0")" && pwd)
 GEN=${2:-$HERE/../net/gen_pcap.py}
 RULES=$HERE/../net/e2e.rules
 T=$(mktemp -d /tmp/xvnet-e2e.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fails=0
-ok() { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+ok() { echo "PASS: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 HOME_NET='[10.0.0.0/24,fd00::/64]'
 for s in benign backdoor backdoor6 payload scan arpspoof synflood all malformed; do
