@@ -280,7 +280,7 @@ static void describe(struct xv_mem *mem)
 	for (size_t i = 0; i < qp->nbe; i++)
 		if (qp->be[i].map)
 			file = qp->be[i].file;
-	snprintf(mem->desc, sizeof(mem->desc), "live QEMU pid %d via %s (%s, %zu RAM range%s, %" PRIu64 " MiB, %s%s)",
+	snprintf(mem->desc, sizeof(mem->desc), "live QEMU pid %d via %.100s (%s, %zu RAM range%s, %" PRIu64 " MiB, %s%.100s)",
 		 (int)mem->pid, qp->sock,
 		 mem->arch == XV_MEM_ARCH_AARCH64 ? "aarch64" :
 		 mem->arch == XV_MEM_ARCH_X86_64 ? "x86-64" : "unknown arch",
