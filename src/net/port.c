@@ -174,7 +174,7 @@ int xv_port_open(struct xv_port *p, const char *spec)
 	/* NAME= prefix, unless the '=' belongs to a ",peer=" option */
 	if (eq && (!c1 || eq < c1)) {
 		*eq = 0;
-		snprintf(p->st.name, sizeof(p->st.name), "%s", s);
+		snprintf(p->st.name, sizeof(p->st.name), "%.31s", s); /* names are short; longer ones are cut */
 		s = eq + 1;
 	} else {
 		snprintf(p->st.name, sizeof(p->st.name), "port%d", p->idx);
