@@ -112,6 +112,11 @@ const char *xv_ftype_name(enum xv_ftype t);           /* "file", "dir", "symlink
 int xv_ftype_parse(const char *s, enum xv_ftype *t);  /* inverse; -EINVAL */
 char xv_ftype_char(enum xv_ftype t);                  /* ls -l: '-', 'd', 'l', ... */
 void xv_fs_mode_string(uint32_t mode, char out[11]);  /* "-rwsr-xr-x" */
+/* find(1) -perm style: "0644" exactly, "/6000" any of the bits, "-0002" all of them.
+ * 1 match, 0 no match, -EINVAL (with a message) for a malformed spec. */
+int xv_fs_mode_match(const char *spec, uint32_t mode);
+/* "1000" equal, "!0" different. 1, 0 or -EINVAL. */
+int xv_fs_id_match(const char *spec, uint32_t id);
 
 /* Presentation shared by ls/stat/find: one `ls -ln`-style line (BusyBox columns), and a JSON
  * object {name, path, type, mode ("0755"), uid, gid, size, mtime, nlink, ino[, target][, rdev]}. */
@@ -140,6 +145,7 @@ struct xv_fichk_opts {
 	const char *strings_path;
 	const char *const *paths; /* NULL-terminated; NULL = "/" */
 	size_t max_file;          /* larger files are not scanned but reported; 0 = 256 MiB */
+	int threads;              /* scanning threads; 0 = one per CPU (at most 8) */
 	uint64_t bytes_scanned;   /* out: file bytes scanned */
 	uint64_t files_scanned;   /* out */
 };

@@ -44,7 +44,7 @@ struct xv_cmd {
 /* Every command, defined in cmd_<name>.c (declared here so a command can name itself). */
 extern const struct xv_cmd xv_cmd_info, xv_cmd_ps, xv_cmd_lsmod, xv_cmd_eval, xv_cmd_pchk,
 	xv_cmd_mchk, xv_cmd_baseline, xv_cmd_net, xv_cmd_switch, xv_cmd_ls, xv_cmd_stat, xv_cmd_cat,
-	xv_cmd_find, xv_cmd_fchk, xv_cmd_fichk;
+	xv_cmd_find, xv_cmd_fchk, xv_cmd_fichk, xv_cmd_shadow;
 
 /* NULL-terminated table of every command. */
 extern const struct xv_cmd *const xv_cmds[];

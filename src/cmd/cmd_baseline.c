@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "xvids/check.h"
 #include "xvids/err.h"
+#include "xvids/fs.h"
 #include "xvids/kernel.h"
 
 static int baseline_write(struct xv_ctx *ctx, struct xv_kernel *k, FILE *f, unsigned learn_ms)
@@ -28,7 +29,8 @@ static int baseline_write(struct xv_ctx *ctx, struct xv_kernel *k, FILE *f, unsi
 		"#   xvids --vm SPEC pchk --policy THIS   xvids --vm SPEC mchk --policy THIS\n",
 		i->nodename, i->arch_name, i->release, when);
 	(void)ctx;
-	if (xv_baseline_procs(k, f, learn_ms) < 0 || xv_baseline_modules(k, f) < 0)
+	if (xv_baseline_procs(k, f, learn_ms) < 0 || xv_baseline_modules(k, f) < 0 ||
+	    xv_fchk_baseline(k, NULL, f) < 0)
 		return -1;
 	return 0;
 }
@@ -104,7 +106,8 @@ const struct xv_cmd xv_cmd_baseline = {
 	.synopsis = "baseline [-o FILE] [--learn SECONDS]",
 	.summary = "write a policy from the guest's current state (processes, modules, files)",
 	.help = "Like aide --init: every running process (by comm, exe and uid where stable),\n"
-		"kernel thread (by name) and loaded module is allowed. --learn SECONDS samples the\n"
+		"kernel thread (by name) and loaded module is allowed, and every file of the RAM\n"
+		"disk is recorded (attributes and SHA-256, for fchk). --learn SECONDS samples the\n"
 		"guest for that long, so that the short-lived processes a busy guest keeps starting\n"
 		"are learnt too. The policy is a text file\n"
 		"meant to be edited (docs/policy.md); pchk/mchk --policy FILE judge against it.\n",

@@ -1,6 +1,8 @@
 /* cmd_cat.c — `cat`: a guest file's bytes from its page cache, raw to stdout. */
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cmd/cmd.h"
 #include "xvids/err.h"
@@ -26,10 +28,28 @@ static int cat_run(struct xv_ctx *ctx, int argc, char **argv)
 {
 	struct xv_kernel *k;
 	struct xv_fs *fs;
-	int first = xv_cmd_simple_opts(ctx, &xv_cmd_cat, argc, argv), status = XV_EXIT_OK;
+	static const struct option opts[] = {
+		{ "max-size", required_argument, NULL, 'm' }, { 0 },
+	};
+	/* A corrupt (or hostile) i_size must not make cat stream terabytes of zeros. */
+	uint64_t max = 16ull << 30;
+	int c, first, status = XV_EXIT_OK;
 
-	if (first < 0)
-		return XV_EXIT_ERROR;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+m:", opts, NULL)) != -1) {
+		char *end;
+
+		if (c != 'm') {
+			xv_cmd_usage(&xv_cmd_cat, ctx->err);
+			return XV_EXIT_ERROR;
+		}
+		max = strtoull(optarg, &end, 0);
+		if (*end) {
+			fprintf(ctx->err, "xvids: cat: --max-size takes bytes\n");
+			return XV_EXIT_ERROR;
+		}
+	}
+	first = optind;
 	if (first >= argc) {
 		xv_cmd_usage(&xv_cmd_cat, ctx->err);
 		return XV_EXIT_ERROR;
@@ -51,6 +71,12 @@ static int cat_run(struct xv_ctx *ctx, int argc, char **argv)
 		if (st.type != XV_FT_REG) {
 			fprintf(ctx->err, "xvids: cat: %s: not a regular file (%s)\n", argv[i],
 				xv_ftype_name(st.type));
+			status = XV_EXIT_ERROR;
+			continue;
+		}
+		if (st.size > max) {
+			fprintf(ctx->err, "xvids: cat: %s: %" PRIu64 " bytes, over --max-size %" PRIu64
+				"\n", argv[i], st.size, max);
 			status = XV_EXIT_ERROR;
 			continue;
 		}
@@ -81,11 +107,12 @@ static int cat_run(struct xv_ctx *ctx, int argc, char **argv)
 
 const struct xv_cmd xv_cmd_cat = {
 	.name = "cat",
-	.synopsis = "cat PATH...",
+	.synopsis = "cat [--max-size BYTES] PATH...",
 	.summary = "write a guest file's bytes (from its page cache) to stdout",
 	.help = "Follows symlinks. Holes of memory file systems read as zeros, as in the guest.\n"
 		"Pages that are not in guest RAM (swapped out, evicted) are written as zeros and\n"
-		"the file is reported as partial on stderr, with exit status 1.\n",
+		"the file is reported as partial on stderr, with exit status 1. Files over\n"
+		"--max-size (default 16 GiB) are refused: a corrupt i_size is not streamed.\n",
 	.flags = XV_CMD_NEEDS_VM | XV_CMD_CLI_ONLY,
 	.run = cat_run,
 };

@@ -26,10 +26,6 @@ struct find_ctx {
 	int errors;
 };
 
-/* Declared in src/fs/fs_internal.h (attrs.c). */
-int xv_fs_mode_match(const char *spec, uint32_t mode);
-int xv_fs_id_match(const char *spec, uint32_t id);
-
 static int visit(struct xv_fs *fs, const char *path, const struct xv_fs_node *n,
 		 const struct xv_fs_stat *st, void *arg)
 {

@@ -98,7 +98,8 @@ static int list_dir(struct ls_opts *o, struct xv_fs *fs, const char *path,
 		fprintf(o->ctx->err, "xvids: ls: %s: %s\n", path, xv_errmsg());
 		o->errors++;
 	}
-	qsort(e.v, e.n, sizeof(*e.v), by_name);
+	if (e.n)
+		qsort(e.v, e.n, sizeof(*e.v), by_name);
 	if (header && !o->arr)
 		fprintf(o->ctx->out, "%s:\n", path);
 	for (size_t i = 0; i < e.n; i++) {
@@ -167,14 +168,15 @@ static int ls_run(struct xv_ctx *ctx, int argc, char **argv)
 
 		/* Like ls: a trailing slash or a directory operand lists through a symlink. */
 		size_t pl = strlen(paths[i]);
-		int follow = !o.dir_itself || (pl > 1 && paths[i][pl - 1] == '/');
+		int slash = pl > 1 && paths[i][pl - 1] == '/';
+		int follow = slash || (!o.dir_itself && !o.lng);
 
 		if (xv_fs_lookup(fs, paths[i], 0, &n) < 0 || xv_fs_stat(fs, &n, &st) < 0) {
 			fprintf(ctx->err, "xvids: ls: %s\n", xv_errmsg());
 			o.errors++;
 			continue;
 		}
-		if (st.type == XV_FT_LNK && follow && !o.lng) {
+		if (st.type == XV_FT_LNK && follow) {
 			struct xv_fs_node t;
 
 			if (xv_fs_lookup(fs, paths[i], 1, &t) == 0 && xv_fs_stat(fs, &t, &st) == 0)

@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "xvids/err.h"
 #include "xvids/fs.h"
+#include "xvids/vat.h"
 
 static void when(FILE *f, const char *label, int64_t sec, uint32_t ns)
 {
@@ -65,6 +66,20 @@ static int stat_run(struct xv_ctx *ctx, int argc, char **argv)
 			json_object_object_add(o, "inode", json_object_new_string(a));
 			snprintf(a, sizeof(a), "0x%016" PRIx64, n.dentry);
 			json_object_object_add(o, "dentry", json_object_new_string(a));
+			snprintf(a, sizeof(a), "0x%016" PRIx64, n.mnt);
+			json_object_object_add(o, "mount", json_object_new_string(a));
+			/* Physical addresses too: forensics on a dump, and the hostile-memory tests. */
+			uint64_t pa;
+
+			if (xv_vat_translate(xv_kernel_vat(k), n.inode, &pa, NULL) == 0) {
+				snprintf(a, sizeof(a), "0x%" PRIx64, pa);
+				json_object_object_add(o, "inode_phys", json_object_new_string(a));
+			}
+			if (xv_vat_translate(xv_kernel_vat(k), n.dentry, &pa, NULL) == 0) {
+				snprintf(a, sizeof(a), "0x%" PRIx64, pa);
+				json_object_object_add(o, "dentry_phys", json_object_new_string(a));
+			}
+			xv_err_clear();
 			json_object_array_add(arr, o);
 			continue;
 		}
@@ -97,7 +112,8 @@ const struct xv_cmd xv_cmd_stat = {
 	.summary = "show a guest file's inode: type, mode, owner, size, links, times, kernel addresses",
 	.help = "Does not follow a final symlink (shows the link and its target).\n"
 		"JSON: an array of {path, type, mode, uid, gid, size, mtime, ctime, atime, nlink, ino,\n"
-		"blocks, pages, fstype, memfs, inode, dentry[, target][, rdev]}.\n",
+		"blocks, pages, fstype, memfs, inode, dentry, mount, inode_phys, dentry_phys[, target]\n"
+		"[, rdev]} (inode, dentry, mount: kernel addresses; *_phys: guest-physical).\n",
 	.flags = XV_CMD_NEEDS_VM,
 	.run = stat_run,
 };

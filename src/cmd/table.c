@@ -23,6 +23,27 @@ const struct xv_cmd *const xv_cmds[] = {
 #ifdef XV_HAVE_CMD_SWITCH
 	&xv_cmd_switch,
 #endif
+#ifdef XV_HAVE_CMD_LS
+	&xv_cmd_ls,
+#endif
+#ifdef XV_HAVE_CMD_STAT
+	&xv_cmd_stat,
+#endif
+#ifdef XV_HAVE_CMD_CAT
+	&xv_cmd_cat,
+#endif
+#ifdef XV_HAVE_CMD_FIND
+	&xv_cmd_find,
+#endif
+#ifdef XV_HAVE_CMD_FCHK
+	&xv_cmd_fchk,
+#endif
+#ifdef XV_HAVE_CMD_FICHK
+	&xv_cmd_fichk,
+#endif
+#ifdef XV_HAVE_CMD_SHADOW
+	&xv_cmd_shadow,
+#endif
 	NULL,
 };
 

@@ -78,6 +78,19 @@ const struct xv_fs_mount *xv_fs_mount_find(const struct xv_fs *fs, uint64_t addr
 
 /* Page map (pagemap.c). */
 int xv_pagemap_init(struct xv_kernel *k, struct xv_pagemap *pm);
+/* What VMCOREINFO says about mem_section; the pure part, over a read callback (tests). */
+struct xv_memsec_desc {
+	uint64_t ms;       /* SYMBOL(mem_section): the roots array (EXTREME) or the 2-D array */
+	uint64_t nroots;   /* LENGTH(mem_section) */
+	uint64_t ms_size;  /* SIZE(mem_section) */
+	uint64_t map_off;  /* OFFSET(mem_section.section_mem_map) */
+	uint64_t ssb;      /* NUMBER(SECTION_SIZE_BITS) */
+	uint64_t maxphys;  /* NUMBER(MAX_PHYSMEM_BITS) */
+	uint64_t psize;    /* SIZE(page) */
+};
+typedef int (*xv_xa_read_fn)(void *rctx, uint64_t addr, void *buf, size_t len);
+int xv_pagemap_build(const struct xv_memsec_desc *d, const struct xv_mem_seg *segs, size_t nsegs,
+		     xv_xa_read_fn rd, void *rctx, struct xv_pagemap *pm);
 void xv_pagemap_free(struct xv_pagemap *pm);
 int xv_pagemap_pa(const struct xv_pagemap *pm, uint64_t page, uint64_t *pa);
 
@@ -89,7 +102,6 @@ int xv_pagemap_pa(const struct xv_pagemap *pm, uint64_t page, uint64_t *pa);
  * the caller tells them apart (entry & 1). Indices outside [min_index, max_index) are skipped (entries straddling min_index are passed whole). Nodes are checked:
  * shift must be parent shift - chunk bits, depth bounded, node count bounded.
  */
-typedef int (*xv_xa_read_fn)(void *rctx, uint64_t addr, void *buf, size_t len);
 typedef int (*xv_xa_entry_cb)(uint64_t first, uint64_t count, uint64_t entry, uint64_t entry_first,
 			      void *ctx);
 struct xv_xa_geom {
@@ -105,10 +117,6 @@ enum xv_ftype xv_fs_mode_type(uint32_t mode);
 
 /* attrs.c: pure helpers shared by fchk and tests. */
 int xv_fs_glob_match(const char *glob, const char *path);
-/* find(1) -perm style: "0644" exact, "/6000" any of, "-0002" all of. 1 match, 0 no, -EINVAL. */
-int xv_fs_mode_match(const char *spec, uint32_t mode);
-/* "1000" equal, "!0" not equal. */
-int xv_fs_id_match(const char *spec, uint32_t id);
 /* Is path inside dir (same or below, component boundary)? */
 int xv_fs_path_under(const char *path, const char *dir);
 

@@ -77,41 +77,46 @@ static void cross_check(struct xv_kernel *k, struct xv_pagemap *pm)
 	xv_err_clear();
 }
 
-int xv_pagemap_init(struct xv_kernel *k, struct xv_pagemap *pm)
+static int kread(void *rctx, uint64_t addr, void *buf, size_t len)
 {
-	uint64_t ms, nroots, ms_size, map_off, ssb, psize, pagesz, maxphys;
-	struct xv_mem *mem = xv_kernel_mem(k);
-	const struct xv_mem_seg *seg = xv_mem_segs(mem);
+	return xv_kernel_read(rctx, addr, buf, len);
+}
+
+static int read_u64(xv_xa_read_fn rd, void *rctx, uint64_t addr, uint64_t *v)
+{
+	uint8_t b[8];
+	int rc = rd(rctx, addr, b, 8);
+
+	if (rc == 0)
+		*v = xv_le64(b);
+	return rc;
+}
+
+int xv_pagemap_build(const struct xv_memsec_desc *d, const struct xv_mem_seg *seg, size_t nsegs,
+		     xv_xa_read_fn rd, void *rctx, struct xv_pagemap *pm)
+{
 	uint64_t per_root, cached_root_nr = UINT64_MAX, root = 0;
 	int vm_same = 1;
 
 	memset(pm, 0, sizeof(*pm));
-	if (vmci_u64(k, "SYMBOL(mem_section)", 1, &ms) < 0 ||
-	    vmci_u64(k, "LENGTH(mem_section)", 0, &nroots) < 0 ||
-	    vmci_u64(k, "SIZE(mem_section)", 0, &ms_size) < 0 ||
-	    vmci_u64(k, "OFFSET(mem_section.section_mem_map)", 0, &map_off) < 0 ||
-	    vmci_u64(k, "NUMBER(SECTION_SIZE_BITS)", 0, &ssb) < 0 ||
-	    vmci_u64(k, "NUMBER(MAX_PHYSMEM_BITS)", 0, &maxphys) < 0 ||
-	    vmci_u64(k, "SIZE(page)", 0, &psize) < 0 || vmci_u64(k, "PAGESIZE", 0, &pagesz) < 0)
-		return xv_err_ctx(ENOENT, "page map (SPARSEMEM): ");
-	if (pagesz != 4096)
-		return xv_err(ENOTSUP, "page map: PAGESIZE %" PRIu64 " (only 4096 is supported)", pagesz);
-	if (ssb < 12 || ssb > 40 || maxphys <= ssb || maxphys > 60 || psize < 32 || psize > 256 ||
-	    ms_size < 8 || ms_size > 256 || map_off + 8 > ms_size || nroots == 0)
+	if (d->ssb < 12 || d->ssb > 40 || d->maxphys <= d->ssb || d->maxphys > 60 || d->psize < 32 ||
+	    d->psize > 256 || d->ms_size < 8 || d->ms_size > 256 || d->map_off + 8 > d->ms_size ||
+	    d->nroots == 0)
 		return xv_err(EINVAL, "page map: implausible mem_section description (SECTION_SIZE_BITS="
 				      "%" PRIu64 " MAX_PHYSMEM_BITS=%" PRIu64 " SIZE(page)=%" PRIu64 ")",
-			      ssb, maxphys, psize);
-	uint64_t nsections = (uint64_t)1 << (maxphys - ssb);
+			      d->ssb, d->maxphys, d->psize);
+	uint64_t nsections = (uint64_t)1 << (d->maxphys - d->ssb);
 
-	if (nroots > nsections || nsections % nroots)
+	if (d->nroots > nsections || nsections % d->nroots)
 		return xv_err(EINVAL, "page map: LENGTH(mem_section)=%" PRIu64 " does not divide %"
-				      PRIu64 " sections", nroots, nsections);
-	per_root = nsections / nroots; /* 1 without SPARSEMEM_EXTREME: a static 2-D array */
-	pm->page_size = (uint32_t)psize;
-	uint64_t pages_per_section = (uint64_t)1 << (ssb - 12);
+				      PRIu64 " sections", d->nroots, nsections);
+	per_root = nsections / d->nroots; /* 1 without SPARSEMEM_EXTREME: a static 2-D array */
+	pm->page_size = (uint32_t)d->psize;
+	uint64_t pages_per_section = (uint64_t)1 << (d->ssb - 12);
 
-	for (size_t i = 0; i < xv_mem_nsegs(mem); i++) {
-		uint64_t first = seg[i].start >> ssb, last = (seg[i].start + seg[i].size - 1) >> ssb;
+	for (size_t i = 0; i < nsegs; i++) {
+		uint64_t first = seg[i].start >> d->ssb;
+		uint64_t last = (seg[i].start + seg[i].size - 1) >> d->ssb;
 
 		for (uint64_t nr = first; nr <= last && nr < nsections; nr++) {
 			uint64_t sec, map, coded, lo;
@@ -119,33 +124,39 @@ int xv_pagemap_init(struct xv_kernel *k, struct xv_pagemap *pm)
 			if (per_root > 1) {
 				if (nr / per_root != cached_root_nr) {
 					cached_root_nr = nr / per_root;
-					if (xv_kernel_read_u64(k, ms + 8 * cached_root_nr, &root) < 0)
+					if (read_u64(rd, rctx, d->ms + 8 * cached_root_nr, &root) < 0)
 						return xv_err_ctx(EFAULT, "page map: mem_section root %"
 							PRIu64 ": ", cached_root_nr);
 				}
 				if (!root)
 					continue;
-				sec = root + (nr % per_root) * ms_size;
+				sec = root + (nr % per_root) * d->ms_size;
 			} else {
-				sec = ms + nr * ms_size;
+				sec = d->ms + nr * d->ms_size;
 			}
-			if (xv_kernel_read_u64(k, sec + map_off, &map) < 0)
+			if (read_u64(rd, rctx, sec + d->map_off, &map) < 0)
 				return xv_err_ctx(EFAULT, "page map: mem_section %" PRIu64 ": ", nr);
 			if ((map & 3) != 3) /* SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP */
 				continue;
+			/* Flag bits live below the alignment of the encoded mem_map (<= 6 bits in 6.x). */
 			coded = map & ~(uint64_t)0x3f;
-			lo = coded + nr * pages_per_section * psize;
+			lo = coded + nr * pages_per_section * d->psize;
 			if (pm->n == 0)
 				pm->vmemmap = coded;
 			else if (coded != pm->vmemmap)
 				vm_same = 0;
-			if (add_range(pm, lo, lo + pages_per_section * psize, nr * pages_per_section) < 0)
+			if (add_range(pm, lo, lo + pages_per_section * d->psize, nr * pages_per_section) < 0)
 				return -ENOMEM;
 		}
 	}
 	if (pm->n == 0)
 		return xv_err(ENOENT, "page map: no present memory section covers guest RAM");
 	qsort(pm->r, pm->n, sizeof(*pm->r), cmp_range);
+	for (size_t i = 1; i < pm->n; i++)
+		if (pm->r[i].page_lo < pm->r[i - 1].page_hi) {
+			xv_pagemap_free(pm);
+			return xv_err(EINVAL, "page map: the mem_maps of two sections overlap");
+		}
 	if (!vm_same)
 		pm->vmemmap = 0;
 	snprintf(pm->how, sizeof(pm->how), "mem_section (VMCOREINFO): %zu range%s%s", pm->n,
@@ -155,8 +166,31 @@ int xv_pagemap_init(struct xv_kernel *k, struct xv_pagemap *pm)
 
 		snprintf(pm->how + l, sizeof(pm->how) - l, " 0x%" PRIx64, pm->vmemmap);
 	}
-	cross_check(k, pm);
 	return 0;
+}
+
+int xv_pagemap_init(struct xv_kernel *k, struct xv_pagemap *pm)
+{
+	struct xv_memsec_desc d;
+	uint64_t pagesz;
+	struct xv_mem *mem = xv_kernel_mem(k);
+	int rc;
+
+	memset(pm, 0, sizeof(*pm));
+	if (vmci_u64(k, "SYMBOL(mem_section)", 1, &d.ms) < 0 ||
+	    vmci_u64(k, "LENGTH(mem_section)", 0, &d.nroots) < 0 ||
+	    vmci_u64(k, "SIZE(mem_section)", 0, &d.ms_size) < 0 ||
+	    vmci_u64(k, "OFFSET(mem_section.section_mem_map)", 0, &d.map_off) < 0 ||
+	    vmci_u64(k, "NUMBER(SECTION_SIZE_BITS)", 0, &d.ssb) < 0 ||
+	    vmci_u64(k, "NUMBER(MAX_PHYSMEM_BITS)", 0, &d.maxphys) < 0 ||
+	    vmci_u64(k, "SIZE(page)", 0, &d.psize) < 0 || vmci_u64(k, "PAGESIZE", 0, &pagesz) < 0)
+		return xv_err_ctx(ENOENT, "page map (SPARSEMEM): ");
+	if (pagesz != 4096)
+		return xv_err(ENOTSUP, "page map: PAGESIZE %" PRIu64 " (only 4096 is supported)", pagesz);
+	rc = xv_pagemap_build(&d, xv_mem_segs(mem), xv_mem_nsegs(mem), kread, k, pm);
+	if (rc == 0)
+		cross_check(k, pm);
+	return rc;
 }
 
 void xv_pagemap_free(struct xv_pagemap *pm)

@@ -85,19 +85,23 @@ int xv_scope_init(struct xv_scope *s, const struct xv_policy *p)
 			continue;
 		path = xv_policy_value(e, "path");
 		attrs = xv_policy_value(e, "attrs");
-		if (!path || path[0] != '/') {
+		r->include = strcmp(e->action, "include") == 0;
+		r->glob = path && strpbrk(path, "*?[") != NULL;
+		/* Exclude globs match the whole path, so "*.log" is fine; directories are absolute. */
+		if (!path || (path[0] != '/' && !(r->glob && !r->include))) {
 			xv_scope_free(s);
 			return xv_err(EINVAL, "%s:%d: tree %s needs an absolute path=", e->file, e->line,
 				      e->action);
 		}
 		r->path = path;
-		r->include = strcmp(e->action, "include") == 0;
-		r->glob = strpbrk(path, "*?[") != NULL;
 		r->attrs = XV_FA_DEFAULT;
-		if (attrs && (!r->include || xv_fa_parse(attrs, &r->attrs) < 0)) {
+		if (attrs && !r->include) {
 			xv_scope_free(s);
-			return xv_err(EINVAL, "%s:%d: %s", e->file, e->line,
-				      r->include ? xv_errmsg() : "tree exclude takes no attrs=");
+			return xv_err(EINVAL, "%s:%d: tree exclude takes no attrs=", e->file, e->line);
+		}
+		if (attrs && xv_fa_parse(attrs, &r->attrs) < 0) {
+			xv_scope_free(s);
+			return xv_err_ctx(EINVAL, "%s:%d: ", e->file, e->line);
 		}
 		if (r->glob && r->include) {
 			xv_scope_free(s);

@@ -129,7 +129,8 @@ static int walk_dir(struct walk *w, char *path, size_t plen, const struct xv_fs_
 			return rc;
 		}
 	}
-	qsort(kids.v, kids.n, sizeof(*kids.v), by_name);
+	if (kids.n)
+		qsort(kids.v, kids.n, sizeof(*kids.v), by_name);
 	for (size_t i = 0; i < kids.n && rc >= 0; i++) {
 		size_t nl = strlen(kids.v[i].name);
 		struct xv_fs_stat st;
