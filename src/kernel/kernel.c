@@ -17,14 +17,34 @@
  * used to bound scans and to sanity-check pointers to static data. */
 #define XV_IMAGE_SPAN (96ULL << 20)
 
+/* Scans of all guest RAM fault every page into our mapping; give them back every 16 MiB so the
+ * resident set stays small (the bytes stay valid: a dropped page faults back from the page cache,
+ * so a pointer the scanner still holds keeps working). */
+#define XV_SCAN_TRIM_PAGES 1024
+
+static void scan_account(void *ctx, size_t len)
+{
+	struct xv_kernel *k = ctx;
+
+	k->scan_pages += 1 + len / 4096;
+	if (k->scan_pages >= XV_SCAN_TRIM_PAGES) {
+		xv_mem_trim(k->mem);
+		k->scan_pages = 0;
+	}
+}
+
 static int rd_phys(void *ctx, uint64_t pa, void *buf, size_t len)
 {
-	return xv_mem_read(ctx, pa, buf, len);
+	struct xv_kernel *k = ctx;
+
+	return xv_mem_read(k->mem, pa, buf, len);
 }
 
 static const void *view_phys(void *ctx, uint64_t pa, size_t len)
 {
-	return xv_mem_view(ctx, pa, len);
+	struct xv_kernel *k = ctx;
+
+	return xv_mem_view(k->mem, pa, len);
 }
 
 static int rd_virt(void *ctx, uint64_t va, void *buf, size_t len)
@@ -38,7 +58,8 @@ void xv_kernel_phys_src(struct xv_kernel *k, struct xv_phys_src *src)
 	src->nsegs = xv_mem_nsegs(k->mem);
 	src->read = rd_phys;
 	src->view = view_phys;
-	src->ctx = k->mem;
+	src->scanned = scan_account;
+	src->ctx = k;
 }
 
 uint64_t xv_kernel_image_va(const struct xv_kernel *k, uint64_t pa)

@@ -77,7 +77,8 @@ static int decode(struct xv_kernel *k, const struct mod_layout *l, uint64_t addr
 	if (l->has_data_layout && xv_kernel_read_u32(k, addr + l->data_size, &sz) == 0)
 		m->size += sz;
 	if (l->refcnt != UINT32_MAX && xv_kernel_read(k, addr + l->refcnt, b, 4) == 0)
-		m->refcnt = (int32_t)xv_le32(b) - 1; /* MODULE_REF_BASE */
+		/* MODULE_REF_BASE; unsigned arithmetic: a hostile INT_MIN must not overflow */
+		m->refcnt = (int32_t)(xv_le32(b) - 1u);
 	if (xv_kernel_read_u64(k, addr + l->taints, &taints) == 0 && taints) {
 		size_t n = 0;
 

@@ -320,6 +320,7 @@ void xv_phys_src_from_mem(struct xv_phys_src *src, struct xv_mem *mem)
 	src->nsegs = xv_mem_nsegs(mem);
 	src->read = mem_read_cb;
 	src->view = mem_view_cb;
+	src->scanned = NULL;
 	src->ctx = mem;
 }
 
@@ -383,8 +384,20 @@ static int phys_scan(const struct xv_phys_src *src, uint64_t lo, uint64_t hi, co
 			continue;
 		view = src->view && e - s <= SIZE_MAX ? src->view(src->ctx, s, (size_t)(e - s)) : NULL;
 		if (view) {
-			r = scan_buf(view, (size_t)(e - s), SIZE_MAX, s, needle, nlen, key, hit, arg,
-				     resume);
+			/* In chunks, like the read path, so the owner can release what was scanned. */
+			size_t total = (size_t)(e - s);
+
+			for (size_t off = 0; off < total && r == 0; off += SCAN_CHUNK) {
+				size_t n = total - off > SCAN_CHUNK + nlen - 1 ? SCAN_CHUNK + nlen - 1
+									  : total - off;
+
+				if (n < nlen)
+					break;
+				r = scan_buf(view + off, n, total - off > SCAN_CHUNK ? SCAN_CHUNK : SIZE_MAX,
+					     s + off, needle, nlen, key, hit, arg, resume);
+				if (src->scanned)
+					src->scanned(src->ctx, n);
+			}
 			continue;
 		}
 		if (!src->read)
@@ -403,6 +416,8 @@ static int phys_scan(const struct xv_phys_src *src, uint64_t lo, uint64_t hi, co
 				break;
 			}
 			r = scan_buf(buf, n, SCAN_CHUNK, pos, needle, nlen, key, hit, arg, resume);
+			if (src->scanned)
+				src->scanned(src->ctx, n);
 		}
 	}
 	free(buf);
@@ -599,6 +614,8 @@ static int probe_pages(const struct xv_phys_src *src, struct find_state *st)
 		const uint8_t *v = src->view && sz <= SIZE_MAX ? src->view(src->ctx, s, (size_t)sz) : NULL;
 
 		for (uint64_t pg = (s + 4095) & ~(uint64_t)4095; pg >= s && pg - s < sz; pg += 4096) {
+			if (src->scanned && ((pg - s) & (SCAN_CHUNK - 1)) < 4096)
+				src->scanned(src->ctx, SCAN_CHUNK);
 			for (size_t k = 0; k < XV_ARRAY_SIZE(offs); k++) {
 				uint64_t pa = pg + offs[k], rel = pa - s;
 				const uint8_t *p;

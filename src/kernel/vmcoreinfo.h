@@ -79,6 +79,9 @@ struct xv_phys_src {
 	xv_phys_read_fn read;
 	xv_phys_view_fn view;
 	void *ctx;
+	/* Optional: told how many bytes a scan has just gone through, so that the owner can give
+	 * scanned pages back (xv_mem_trim) and a scan of all RAM does not stay resident. */
+	void (*scanned)(void *ctx, size_t bytes);
 };
 
 /* Fill src to scan a memory source (segments, xv_mem_read, xv_mem_view); mem must outlive src. */
