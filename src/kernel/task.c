@@ -7,6 +7,7 @@
 
 #include "kernel/kernel_internal.h"
 #include "util/bytes.h"
+#include "util/text.h"
 #include "xvids/err.h"
 #include "xvids/obj.h"
 #include "xvids/task.h"
@@ -146,10 +147,8 @@ static int path_resolve(struct xv_kernel *k, const struct task_layout *l, uint64
 			      XV_PATH_DEPTH);
 	if (pos == sizeof(tmp) - 1)
 		tmp[--pos] = '/';
-	for (size_t i = pos; tmp[i]; i++)
-		if ((unsigned char)tmp[i] < 0x20)
-			tmp[i] = '?'; /* names are guest data: no control bytes on the user's terminal */
 	snprintf(buf, size, "%s", tmp + pos);
+	xv_text_sanitize(buf); /* names are guest data: printable, valid UTF-8 */
 	return 0;
 }
 
@@ -203,9 +202,7 @@ static int task_decode(struct xv_kernel *k, const struct task_layout *l, uint64_
 		if (path_resolve(k, l, mnt, dentry, t->exe, sizeof(t->exe), &t->exe_deleted) < 0)
 			snprintf(t->exe, sizeof(t->exe), "?");
 	}
-	for (char *p = t->comm; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
-			*p = '?';
+	xv_text_sanitize(t->comm);
 	return 0;
 }
 
