@@ -227,25 +227,27 @@ int xv_obj_str(struct xv_kernel *k, const char *type, const char *path, uint64_t
 /*
  * Lists in a hostile guest: a loop that does not return to head (a rootkit or corruption) is
  * caught by Brent's cycle detection in O(length) time and O(1) memory; max bounds everything else.
+ * A list_head ring ends when it comes back to head; an hlist ends at NULL (end == 0).
  */
-int xv_list_walk(struct xv_kernel *k, uint64_t head, uint32_t member_off, size_t max, xv_list_cb cb,
-		 void *ctx)
+static int walk(struct xv_kernel *k, const char *what, uint64_t head, uint64_t end,
+		uint32_t member_off, size_t max, xv_list_cb cb, void *ctx)
 {
-	uint64_t cur, mark = head;
+	uint64_t cur, mark = end;
 	size_t n = 0, power = 1, lam = 0;
 	int rc;
 
 	if (xv_kernel_read_u64(k, head, &cur) < 0)
-		return xv_err_ctx(EFAULT, "list head at 0x%" PRIx64 ": ", head);
-	while (cur != head) {
+		return xv_err_ctx(EFAULT, "%s head at 0x%" PRIx64 ": ", what, head);
+	while (cur != end) {
 		if (!xv_kernel_is_kernel_addr(k, cur))
-			return xv_err(EFAULT, "list at 0x%" PRIx64 ": entry %zu points to 0x%" PRIx64
-					      ", not a kernel address", head, n, cur);
+			return xv_err(EFAULT, "%s at 0x%" PRIx64 ": entry %zu points to 0x%" PRIx64
+					      ", not a kernel address", what, head, n, cur);
 		if (n >= max)
-			return xv_err(E2BIG, "list at 0x%" PRIx64 ": more than %zu entries", head, max);
+			return xv_err(E2BIG, "%s at 0x%" PRIx64 ": more than %zu entries", what, head,
+				      max);
 		if (cur == mark)
-			return xv_err(ELOOP, "list at 0x%" PRIx64 ": cycle that does not pass through "
-					     "the head (entry 0x%" PRIx64 ")", head, cur);
+			return xv_err(ELOOP, "%s at 0x%" PRIx64 ": cycle that does not pass through "
+					     "the head (entry 0x%" PRIx64 ")", what, head, cur);
 		if (++lam == power) {
 			mark = cur;
 			power <<= 1;
@@ -256,39 +258,19 @@ int xv_list_walk(struct xv_kernel *k, uint64_t head, uint32_t member_off, size_t
 			return rc;
 		n++;
 		if (xv_kernel_read_u64(k, cur, &cur) < 0)
-			return xv_err_ctx(EFAULT, "list at 0x%" PRIx64 ", entry %zu: ", head, n);
+			return xv_err_ctx(EFAULT, "%s at 0x%" PRIx64 ", entry %zu: ", what, head, n);
 	}
 	return 0;
+}
+
+int xv_list_walk(struct xv_kernel *k, uint64_t head, uint32_t member_off, size_t max, xv_list_cb cb,
+		 void *ctx)
+{
+	return walk(k, "list", head, head, member_off, max, cb, ctx);
 }
 
 int xv_hlist_walk(struct xv_kernel *k, uint64_t head, uint32_t member_off, size_t max,
 		  xv_list_cb cb, void *ctx)
 {
-	uint64_t cur, mark = 0;
-	size_t n = 0, power = 1, lam = 0;
-	int rc;
-
-	if (xv_kernel_read_u64(k, head, &cur) < 0)
-		return xv_err_ctx(EFAULT, "hlist head at 0x%" PRIx64 ": ", head);
-	while (cur) {
-		if (!xv_kernel_is_kernel_addr(k, cur))
-			return xv_err(EFAULT, "hlist at 0x%" PRIx64 ": entry %zu points to 0x%" PRIx64
-					      ", not a kernel address", head, n, cur);
-		if (n >= max)
-			return xv_err(E2BIG, "hlist at 0x%" PRIx64 ": more than %zu entries", head, max);
-		if (cur == mark)
-			return xv_err(ELOOP, "hlist at 0x%" PRIx64 ": cycle at 0x%" PRIx64, head, cur);
-		if (++lam == power) {
-			mark = cur;
-			power <<= 1;
-			lam = 0;
-		}
-		rc = cb(k, cur - member_off, ctx);
-		if (rc != 0)
-			return rc;
-		n++;
-		if (xv_kernel_read_u64(k, cur, &cur) < 0)
-			return xv_err_ctx(EFAULT, "hlist at 0x%" PRIx64 ", entry %zu: ", head, n);
-	}
-	return 0;
+	return walk(k, "hlist", head, 0, member_off, max, cb, ctx);
 }
