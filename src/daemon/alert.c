@@ -80,7 +80,7 @@ static int syslog_connect(struct xvd_alerts *al)
 		sun->sun_family = AF_UNIX;
 		if (strlen(s + 5) >= sizeof(sun->sun_path))
 			return xv_err(ENAMETOOLONG, "syslog socket path too long: %s", s + 5);
-		strcpy(sun->sun_path, s + 5);
+		memcpy(sun->sun_path, s + 5, strlen(s + 5) + 1);
 		al->syslog_len = sizeof(*sun);
 	} else if (xvd_parse_hostport(s + 4, &al->syslog_sa, &al->syslog_len) < 0) {
 		return -EINVAL;
@@ -224,7 +224,7 @@ static void send_eve(struct xvd_alerts *al, const char *line)
 
 	if (!buf)
 		return;
-	memcpy(buf, line, n);
+	snprintf(buf, n + 1, "%s", line); /* then the NUL becomes the newline */
 	buf[n] = '\n';
 	/* One write per record: O_APPEND keeps concurrent writers' lines whole. */
 	if (write(al->eve_fd, buf, n + 1) != (ssize_t)(n + 1)) {

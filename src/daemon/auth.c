@@ -79,7 +79,7 @@ int xvd_auth_load(struct xvd_auth *a, const char *path)
 			break;
 		}
 		a->hash[a->n] = strdup(hash);
-		snprintf(a->label[a->n], sizeof(a->label[0]), "%s", label);
+		snprintf(a->label[a->n], sizeof(a->label[0]), "%.31s", label);
 		if (!a->hash[a->n]) {
 			rc = -ENOMEM;
 			break;

@@ -10,12 +10,10 @@
 #include "daemon/xvidsd.h"
 #include "xvids/check.h"
 #include "xvids/err.h"
+#include "xvids/fs.h"
 #include "xvids/kernel.h"
 #include "xvids/mem.h"
 #include "xvids/policy.h"
-
-#pragma weak xv_baseline_procs
-#pragma weak xv_baseline_modules
 
 #define MAX_ARGS 64
 
@@ -23,6 +21,23 @@ struct dcmd {
 	const char *name, *synopsis, *summary;
 	int (*run)(struct xvd *d, int argc, char **argv, int json, FILE *out);
 };
+
+int xvd_check_args(struct xvd *d, const char *cmd, char **argv, int argc, int max)
+{
+	/* One static arena: the words live until the next call, long enough for one command. */
+	static char buf[16][512];
+
+	for (unsigned i = 0; i < d->cfg.ncargs && i < 16; i++) {
+		if (strcmp(d->cfg.cargs[i].check, cmd) != 0)
+			continue;
+		snprintf(buf[i], sizeof(buf[i]), "%s", d->cfg.cargs[i].args);
+		char *w[32];
+		int n = xvd_split(buf[i], w, 32);
+		for (int j = 0; j < n && argc < max; j++)
+			argv[argc++] = w[j];
+	}
+	return argc;
+}
 
 int xvd_cmd_offered(const struct xv_cmd *c)
 {
@@ -241,7 +256,6 @@ static int c_baseline(struct xvd *d, int argc, char **argv, int json, FILE *out)
 
 	unsigned learn_ms = 0;
 
-	(void)json;
 	if (argc == 4 && strcmp(argv[2], "--learn") == 0) {
 		char *end;
 		unsigned long s = strtoul(argv[3], &end, 10);
@@ -259,10 +273,6 @@ static int c_baseline(struct xvd *d, int argc, char **argv, int json, FILE *out)
 	}
 	if (need_vm(d, argv[1], out, &vm) < 0)
 		return 0;
-	if (!xv_baseline_procs || !xv_baseline_modules) {
-		fprintf(out, "error: baseline is not available in this build (no pchk/mchk)\n");
-		return 0;
-	}
 	snprintf(path, sizeof(path), "%.300s/%s.policy", d->state_dir, vm->name);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -278,6 +288,11 @@ static int c_baseline(struct xvd *d, int argc, char **argv, int json, FILE *out)
 	int rc = xv_baseline_procs(vm->ctx.kernel, f, learn_ms);
 	if (rc >= 0)
 		rc = xv_baseline_modules(vm->ctx.kernel, f);
+	/* The file manifest too (fchk), scoped by the tree lines of a configured policy. */
+	double t0 = xvd_now();
+	if (rc >= 0)
+		rc = xv_fchk_baseline(vm->ctx.kernel, vm->policy, f);
+	double files_ms = (xvd_now() - t0) * 1000;
 	if (fclose(f) != 0 && rc >= 0)
 		rc = xv_err(EIO, "writing %s failed", tmp);
 	if (rc < 0) {
@@ -299,8 +314,16 @@ static int c_baseline(struct xvd *d, int argc, char **argv, int json, FILE *out)
 	for (unsigned i = 0; i < d->nwatch; i++)
 		if (strcmp(d->watch[i].vm, vm->name) == 0)
 			xvd_watch_free(&d->watch[i]);
-	fprintf(out, "baseline of %s: %zu entries, now its policy (%s)\n", vm->name,
-		xv_policy_count(p), path);
+	if (json) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "vm", json_object_new_string(vm->name));
+		json_object_object_add(o, "entries", json_object_new_int64((int64_t)xv_policy_count(p)));
+		json_object_object_add(o, "policy", json_object_new_string(path));
+		put_json(out, o);
+		return 0;
+	}
+	fprintf(out, "baseline of %s: %zu entries, now its policy (%s; files took %.0f ms)\n",
+		vm->name, xv_policy_count(p), path, files_ms);
 	return 0;
 }
 
@@ -310,8 +333,8 @@ static int c_net(struct xvd *d, int argc, char **argv, int json, FILE *out)
 		fprintf(out, "usage: net [-j] [VM]\n");
 		return 0;
 	}
-	if (argc == 2 && !xvd_vm_find(d, argv[1])) {
-		fprintf(out, "error: no VM named '%s'\n", argv[1]);
+	if (argc == 2 && !xvd_vm_find(d, argv[1]) && !xvd_net_has_port(d, argv[1])) {
+		fprintf(out, "error: no VM or switch port named '%s'\n", argv[1]);
 		return 0;
 	}
 	xvd_net_show(d, argc == 2 ? argv[1] : NULL, json, out);
@@ -362,9 +385,10 @@ static int c_quit(struct xvd *d, int argc, char **argv, int json, FILE *out)
 static const struct dcmd dcmds[] = {
 	{ "help", "help [COMMAND]", "list the commands, or describe one", c_help },
 	{ "vm", "vm list | vm info NAME", "the VMs this daemon watches and their state", c_vm },
-	{ "baseline", "baseline VM [--learn SECONDS]", "record the VM's processes and modules as its policy",
+	{ "baseline", "baseline VM [--learn SECONDS]",
+	  "record the VM's processes, modules and files as its policy",
 	  c_baseline },
-	{ "watch", "watch CHECK VM every 30s | watch list | watch del ID",
+	{ "watch", "watch CHECK VM every 30s|list|del ID",
 	  "scheduled checks: one alert per new finding", c_watch },
 	{ "alerts", "alerts [N]", "the most recent alerts (-j: their EVE JSON records)", c_alerts },
 	{ "net", "net [VM]", "network attacks seen by the daemon's switch (kind, source IP, MAC)",
@@ -432,9 +456,12 @@ static const char *const denied_long[] = {
 	"switch", "control", "write", "file", "dir", "save", "load", "yara", "config", "log",
 };
 
-static int arg_allowed(const char *a)
+static int arg_allowed(const char *cmd, const char *a)
 {
 	if (a[0] != '-' || !a[1])
+		return 1;
+	/* find's predicates (-name, -type, -perm, -uid, -newer, -mmin) are about guest files. */
+	if (strcmp(cmd, "find") == 0 && a[1] != '-' && a[2])
 		return 1;
 	if (a[1] == '-') {
 		const char *name = a + 2;
@@ -446,17 +473,26 @@ static int arg_allowed(const char *a)
 				return 0;
 		return 1;
 	}
-	/* Short options: only flags that take no host path. */
+	/* Short options: only flags that take no host path (-R, -d: ls's recursive, directory). */
 	for (const char *p = a + 1; *p; p++)
-		if (!strchr("jahlnqv", *p))
+		if (!strchr("jahlnqvRd", *p))
 			return 0;
 	return 1;
 }
 
+/* The first operand (the VM name) of a guest command line. */
+static const char *vm_arg(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] != '-')
+			return argv[i];
+	return NULL;
+}
+
 static int run_table_cmd(struct xvd *d, const struct xv_cmd *c, int argc, char **argv, FILE *out)
 {
-	char *av[MAX_ARGS + 4];
-	int ac = 0, first = 1, have_policy = 0;
+	char *av[MAX_ARGS + 40];
+	int ac = 0, have_policy = 0;
 	struct xvd_vm *vm = NULL;
 	struct xv_ctx plain = { 0 };
 	struct xv_ctx *ctx = &plain;
@@ -464,7 +500,7 @@ static int run_table_cmd(struct xvd *d, const struct xv_cmd *c, int argc, char *
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (!arg_allowed(argv[i])) {
+		if (!arg_allowed(c->name, argv[i])) {
 			fprintf(out, "error: option %s is not available over telnet\n", argv[i]);
 			return 0;
 		}
@@ -485,22 +521,33 @@ static int run_table_cmd(struct xvd *d, const struct xv_cmd *c, int argc, char *
 		if (need_vm(d, vi ? argv[vi] : NULL, out, &vm) < 0)
 			return 0;
 		ctx = &vm->ctx;
-		av[ac++] = argv[0];
-		for (int i = 1; i < argc; i++)
-			if (i != vi)
-				av[ac++] = argv[i];
-		first = 0;
-	} else {
-		for (int i = 0; i < argc; i++)
-			av[ac++] = argv[i];
 	}
-	(void)first;
-	for (int i = 1; i < ac; i++)
-		if (strncmp(av[i], "--policy", 8) == 0)
+	for (int i = 1; i < argc; i++)
+		if (strncmp(argv[i], "--policy", 8) == 0)
 			have_policy = 1;
+	/* What the daemon adds comes first: commands that stop at their first operand ("+" in
+	 * getopt) must still see it as options. */
+	av[ac++] = argv[0];
 	if (vm && vm->policy_path[0] && !have_policy && strstr(c->synopsis, "--policy")) {
 		av[ac++] = "--policy";
 		av[ac++] = vm->policy_path;
+	}
+	ac = xvd_check_args(d, c->name, av, ac, ac + 32); /* av has room: 3 + 32 + MAX_ARGS */
+	/* -j anywhere on the line: put it before the operands, where every command parses it. */
+	int dashdash = argc;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dashdash = i;
+			break;
+		}
+	for (int i = 1; i < dashdash; i++)
+		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0)
+			av[ac++] = argv[i];
+	for (int i = 1; i < argc; i++) {
+		if (i < dashdash && (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0))
+			continue;
+		if (!vm || argv[i] != vm_arg(argc, argv))
+			av[ac++] = argv[i];
 	}
 	av[ac] = NULL;
 	ctx->out = out;
@@ -533,6 +580,7 @@ int xvd_exec(struct xvd *d, char *line, FILE *out)
 	}
 	argv[argc] = NULL;
 	d->commands++;
+	d->dirty = 1;
 	const struct dcmd *dc = dlookup(argv[0]);
 	if (dc) {
 		/* -j / --json anywhere; the rest are the command's words. */

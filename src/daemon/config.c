@@ -23,6 +23,7 @@ void xvd_config_defaults(struct xvd_config *c)
 	c->login_attempts = 3;
 	c->addr_failures = 10;
 	c->addr_window = 600;
+	c->addr_prelogin = 8;
 	c->vm_check = 2;
 	c->sandbox = 1;
 }
@@ -113,7 +114,7 @@ static int copy_arg(char *dst, size_t size, const char *v, const char *file, int
 {
 	if (strlen(v) >= size)
 		return xv_err(ENAMETOOLONG, "%s:%d: value too long", file, line);
-	strcpy(dst, v);
+	memcpy(dst, v, strlen(v) + 1);
 	return 0;
 }
 
@@ -138,12 +139,13 @@ static int add_vm(struct xvd_config *c, const char *name, const char *spec, cons
 			return xv_err(EEXIST, "%s:%d: VM '%s' given twice", file, line, name);
 	if (c->nvm == XVD_MAX_VMS)
 		return xv_err(E2BIG, "%s:%d: too many VMs (max %d)", file, line, XVD_MAX_VMS);
-	if (strncmp(spec, "ram:", 4) && strncmp(spec, "dump:", 5) && strncmp(spec, "qmp:", 4))
+	if (strncmp(spec, "ram:", 4) != 0 && strncmp(spec, "dump:", 5) != 0 &&
+	    strncmp(spec, "qmp:", 4) != 0)
 		return xv_err(EINVAL, "%s:%d: bad memory spec '%s' (ram:PATH@BASE, dump:PATH or "
 				      "qmp:SOCKET)", file, line, spec);
 	if (copy_arg(c->vm[c->nvm].spec, sizeof(c->vm[0].spec), spec, file, line) < 0)
 		return -ENAMETOOLONG;
-	strcpy(c->vm[c->nvm].name, name);
+	snprintf(c->vm[c->nvm].name, sizeof(c->vm[0].name), "%s", name);
 	c->nvm++;
 	return 0;
 }
@@ -191,6 +193,34 @@ int xvd_config_line(struct xvd_config *c, char *line, const char *file, int line
 		rest++;
 	if (!*rest)
 		return 0;
+	/* check-args CHECK ARGS...: the rest of the line, split when used. */
+	if (strncmp(rest, "check-args", 10) == 0 && isspace((unsigned char)rest[10])) {
+		char *v = rest + 11, *sp;
+		while (isspace((unsigned char)*v))
+			v++;
+		sp = v;
+		while (*sp && !isspace((unsigned char)*sp))
+			sp++;
+		if (!*sp || sp == v || (size_t)(sp - v) >= sizeof(c->cargs[0].check))
+			return xv_err(EINVAL, "%s:%d: check-args CHECK ARGS...", file, lineno);
+		if (c->ncargs == sizeof(c->cargs) / sizeof(c->cargs[0]))
+			return xv_err(E2BIG, "%s:%d: too many check-args lines", file, lineno);
+		memcpy(c->cargs[c->ncargs].check, v, (size_t)(sp - v));
+		c->cargs[c->ncargs].check[sp - v] = 0;
+		while (isspace((unsigned char)*sp))
+			sp++;
+		size_t n = strlen(sp);
+		while (n && isspace((unsigned char)sp[n - 1]))
+			sp[--n] = 0;
+		char tmp[512], *w[32];
+		if (copy_arg(tmp, sizeof(tmp), sp, file, lineno) < 0)
+			return -ENAMETOOLONG;
+		if (xvd_split(tmp, w, 32) < 0)
+			return xv_err(EINVAL, "%s:%d: unbalanced quotes", file, lineno);
+		snprintf(c->cargs[c->ncargs].args, sizeof(c->cargs[0].args), "%s", sp);
+		c->ncargs++;
+		return 0;
+	}
 	/* The hook keeps its whole command line. */
 	if (strncmp(rest, "hook", 4) == 0 && isspace((unsigned char)rest[4])) {
 		char *v = rest + 5;
@@ -238,7 +268,7 @@ int xvd_config_line(struct xvd_config *c, char *line, const char *file, int line
 		if (argc != 2 && argc != 3)
 			return xv_err(EINVAL, "%s:%d: syslog takes unix:PATH or udp:HOST:PORT and "
 					      "an optional facility", file, lineno);
-		if (strncmp(argv[1], "unix:", 5) && strncmp(argv[1], "udp:", 4))
+		if (strncmp(argv[1], "unix:", 5) != 0 && strncmp(argv[1], "udp:", 4) != 0)
 			return xv_err(EINVAL, "%s:%d: syslog wants unix:PATH or udp:HOST:PORT",
 				      file, lineno);
 		if (strncmp(argv[1], "udp:", 4) == 0) {
@@ -282,8 +312,8 @@ int xvd_config_line(struct xvd_config *c, char *line, const char *file, int line
 		struct xvd_watch_cfg *w = &c->watch[c->nwatch];
 		if (strlen(argv[1]) >= sizeof(w->check) || !valid_name(argv[2]))
 			return xv_err(EINVAL, "%s:%d: bad check or VM name", file, lineno);
-		strcpy(w->check, argv[1]);
-		strcpy(w->vm, argv[2]);
+		snprintf(w->check, sizeof(w->check), "%s", argv[1]);
+		snprintf(w->vm, sizeof(w->vm), "%s", argv[2]);
 		w->every = (unsigned)s;
 		c->nwatch++;
 		return 0;
@@ -329,6 +359,7 @@ int xvd_config_line(struct xvd_config *c, char *line, const char *file, int line
 		{ "login-attempts", offsetof(struct xvd_config, login_attempts), 1, 100 },
 		{ "addr-failures", offsetof(struct xvd_config, addr_failures), 1, 1000000 },
 		{ "addr-window", offsetof(struct xvd_config, addr_window), 1, 86400 },
+		{ "addr-prelogin", offsetof(struct xvd_config, addr_prelogin), 1, 1024 },
 		{ "vm-check", offsetof(struct xvd_config, vm_check), 1, 3600 },
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
@@ -356,6 +387,8 @@ int xvd_config_load(struct xvd_config *c, const char *path)
 			rc = xv_err(E2BIG, "%s:%d: line too long", path, lineno);
 			break;
 		}
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
 		rc = xvd_config_line(c, line, path, lineno);
 		if (rc < 0)
 			break;

@@ -45,7 +45,8 @@ int xvd_lineed_byte(struct xvd_lineed *le, unsigned char ch, char *echo, size_t 
 		le->buf[le->len] = 0;
 		le->len = 0;
 		if (echo) {
-			memcpy(echo, "\r\n", 2);
+			echo[0] = '\r';
+			echo[1] = '\n';
 			*echolen = 2;
 		}
 		return over ? XVD_LE_TOOLONG : XVD_LE_LINE;
@@ -58,7 +59,9 @@ int xvd_lineed_byte(struct xvd_lineed *le, unsigned char ch, char *echo, size_t 
 			while (le->len && ((unsigned char)le->buf[le->len] & 0xc0) == 0x80)
 				le->len--;
 			if (echo) {
-				memcpy(echo, "\b \b", 3);
+				echo[0] = '\b';
+				echo[1] = ' ';
+				echo[2] = '\b';
 				*echolen = 3;
 			}
 		}
@@ -75,7 +78,8 @@ int xvd_lineed_byte(struct xvd_lineed *le, unsigned char ch, char *echo, size_t 
 		le->len = 0;
 		le->overflow = 0;
 		if (echo) {
-			memcpy(echo, "\r\n", 2);
+			echo[0] = '\r';
+			echo[1] = '\n';
 			*echolen = 2;
 		}
 		return XVD_LE_NONE;

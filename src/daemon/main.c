@@ -28,6 +28,14 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
+/* Bounded copy between fields of one struct (snprintf there trips -Wrestrict). */
+static void scopy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+	memmove(dst, src, n);
+	dst[n] = 0;
+}
+
 double xvd_now(void)
 {
 	struct timespec ts;
@@ -158,7 +166,7 @@ static int setup_state_dir(struct xvd *d, uid_t uid, gid_t gid)
 		if (mkdir(d->cfg.state_dir, 0700) < 0 && errno != EEXIST)
 			return xv_err(errno, "cannot create state dir %s: %s", d->cfg.state_dir,
 				      strerror(errno));
-		snprintf(d->state_dir, sizeof(d->state_dir), "%s", d->cfg.state_dir);
+		scopy(d->state_dir, sizeof(d->state_dir), d->cfg.state_dir);
 	} else {
 		snprintf(d->state_dir, sizeof(d->state_dir), "/tmp/xvidsd.XXXXXX");
 		if (!mkdtemp(d->state_dir))
@@ -205,6 +213,8 @@ static void loop(struct xvd *d)
 		int timeout = due <= now ? 0 : (int)((due - now) * 1000) + 1;
 		if (timeout > 1000)
 			timeout = 1000;
+		if (d->dirty && timeout > 50)
+			timeout = 50;
 		unsigned n = 0;
 		pfd[n].fd = d->listen_fd;
 		pfd[n++].events = d->nclients < d->cfg.max_clients + 1 ? POLLIN : 0;
@@ -216,6 +226,11 @@ static void loop(struct xvd *d)
 		int r = poll(pfd, n, timeout);
 		if (r < 0 && errno != EINTR)
 			break;
+		if (r == 0 && d->dirty) {
+			/* Quiet moment: give back the guest pages we touched. */
+			xvd_trim_guest_maps();
+			d->dirty = 0;
+		}
 		now = xvd_now();
 		if (r > 0)
 			xvd_clients_io(d, pfd + base, n - base, now);
@@ -325,13 +340,13 @@ int main(int argc, char **argv)
 	d.nvm = d.cfg.nvm;
 	for (unsigned i = 0; i < d.nvm; i++) {
 		struct xvd_vm *vm = &d.vm[i];
-		snprintf(vm->name, sizeof(vm->name), "%s", d.cfg.vm[i].name);
-		snprintf(vm->spec, sizeof(vm->spec), "%s", d.cfg.vm[i].spec);
+		scopy(vm->name, sizeof(vm->name), d.cfg.vm[i].name);
+		scopy(vm->spec, sizeof(vm->spec), d.cfg.vm[i].spec);
 		if (d.cfg.vm[i].policy[0]) {
 			vm->policy = xv_policy_load(d.cfg.vm[i].policy);
 			if (!vm->policy)
 				return die("policy");
-			snprintf(vm->policy_path, sizeof(vm->policy_path), "%s", d.cfg.vm[i].policy);
+			scopy(vm->policy_path, sizeof(vm->policy_path), d.cfg.vm[i].policy);
 		}
 	}
 	for (unsigned i = 0; i < d.cfg.nwatch; i++)

@@ -73,6 +73,16 @@ void xvd_net_step(struct xvd *d)
 			break;
 }
 
+int xvd_net_has_port(struct xvd *d, const char *name)
+{
+	for (unsigned p = 0; d->sw && p < xv_switch_port_count(d->sw); p++) {
+		struct xv_switch_port_stats st;
+		if (xv_switch_port_stats(d->sw, p, &st) == 0 && strcmp(st.name, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int xvd_net_show(struct xvd *d, const char *vm, int json, FILE *out)
 {
 	if (!d->net) {

@@ -165,6 +165,8 @@ static void handle_line(struct xvd_client *c, char *line, double now)
 	}
 	int quit = xvd_exec(d, line, out);
 	fclose(out);
+	/* A long command is not the client being idle. */
+	c->last_active = xvd_now();
 	send_text(c, buf, len);
 	free(buf);
 	if (quit) {
@@ -294,6 +296,39 @@ static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t size)
 	snprintf(buf, size, "%s:%u", ip, port);
 }
 
+static int same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	return 0;
+}
+
+/* A flood of refused connections must not flood the log: one line per second, with a count. */
+static void log_refused(const char *addr, const char *why)
+{
+	static double last;
+	static unsigned suppressed;
+	double now = xvd_now();
+
+	if (now - last < 1.0) {
+		suppressed++;
+		return;
+	}
+	if (suppressed)
+		xvd_log("refused %s: %s (and %u more refused in the last second)", addr, why,
+			suppressed);
+	else
+		xvd_log("refused %s: %s", addr, why);
+	last = now;
+	suppressed = 0;
+}
+
 void xvd_client_accept(struct xvd *d)
 {
 	for (int burst = 0; burst < 64; burst++) {
@@ -312,7 +347,7 @@ void xvd_client_accept(struct xvd *d)
 				/* nothing more to tell it */
 			}
 			close(fd);
-			xvd_log("refused %s: %u clients already", addr, d->nclients);
+			log_refused(addr, "too many clients");
 			continue;
 		}
 		if (d->auth.n && xvd_rl_blocked(&d->rl, &ss, d->cfg.addr_failures,
@@ -322,7 +357,22 @@ void xvd_client_accept(struct xvd *d)
 				/* nothing more to tell it */
 			}
 			close(fd);
-			xvd_log("refused %s: too many failed logins", addr);
+			log_refused(addr, "too many failed logins from this address");
+			continue;
+		}
+		/* One address must not take every slot with connections that never log in. */
+		unsigned pre = 0;
+		for (struct xvd_client *o = d->clients; o; o = o->next)
+			if ((o->st == ST_PASSWORD || o->st == ST_DELAY) && same_source(&o->sa, &ss))
+				pre++;
+		if (d->auth.n && pre >= d->cfg.addr_prelogin) {
+			static const char msg[] = "Too many connections from your address; try again "
+						  "later.\r\n";
+			if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+				/* nothing more to tell it */
+			}
+			close(fd);
+			log_refused(addr, "too many connections not logged in from this address");
 			continue;
 		}
 		struct xvd_client *c = calloc(1, sizeof(*c));
@@ -403,7 +453,10 @@ void xvd_clients_io(struct xvd *d, struct pollfd *pfd, unsigned n, double now)
 	for (struct xvd_client *c = d->clients; c && i < n; c = c->next, i++) {
 		if (pfd[i].fd != c->fd)
 			break; /* the list changed (accept adds at the head): next round */
-		if (pfd[i].revents & (POLLERR | POLLNVAL))
+		/* An error, or a hang-up while a login delay holds the client (its input is not
+		 * polled then, so the hang-up would be reported again and again). */
+		if ((pfd[i].revents & (POLLERR | POLLNVAL)) ||
+		    ((pfd[i].revents & POLLHUP) && c->st == ST_DELAY))
 			c->st = ST_CLOSE;
 		else if (pfd[i].revents & (POLLIN | POLLHUP))
 			client_read(c, now);

@@ -9,12 +9,7 @@
 #include "daemon/xvidsd.h"
 #include "xvids/check.h"
 #include "xvids/err.h"
-
-/* The checks live in the library when their owners have landed them; weak references let this
- * build with or without them (NULL when absent: the command table is used instead). */
-#pragma weak xv_pchk
-#pragma weak xv_mchk
-#pragma weak xv_findings_free
+#include "xvids/fs.h"
 
 void xvd_finds_free(struct xvd_find *f, int n)
 {
@@ -79,7 +74,8 @@ int xvd_finds_from_json(const char *check, const char *text, struct xvd_find **o
 		struct json_object *o = json_object_array_get_idx(arr, i);
 		const char *kind = jstr(o, "kind"), *key = jstr(o, "key");
 		const char *sum = jstr(o, "summary");
-		const char *plain = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		const char *plain = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								      JSON_C_TO_STRING_NOSLASHESCAPE);
 		snprintf(f[i].kind, sizeof(f[i].kind), "%s", kind ? kind : "finding");
 		int sev = xvd_sev_parse(jstr(o, "severity"));
 		f[i].severity = sev < 0 ? 2 : sev;
@@ -99,10 +95,9 @@ static int run_table(struct xvd *d, struct xvd_vm *vm, const char *check, struct
 	const struct xv_cmd *cmd = xv_cmd_lookup(check);
 	char *obuf = NULL, *ebuf = NULL;
 	size_t olen = 0, elen = 0;
-	char *argv[6];
+	char *argv[40];
 	int argc = 0, n;
 
-	(void)d;
 	if (!cmd || !xvd_cmd_offered(cmd) || !(cmd->flags & XV_CMD_NEEDS_VM))
 		return xv_err(ENOENT, "no check named '%s' in this build", check);
 	argv[argc++] = (char *)cmd->name;
@@ -111,6 +106,7 @@ static int run_table(struct xvd *d, struct xvd_vm *vm, const char *check, struct
 		argv[argc++] = "--policy";
 		argv[argc++] = vm->policy_path;
 	}
+	argc = xvd_check_args(d, check, argv, argc, (int)(sizeof(argv) / sizeof(argv[0])) - 1);
 	argv[argc] = NULL;
 	FILE *o = open_memstream(&obuf, &olen), *e = open_memstream(&ebuf, &elen);
 	if (!o || !e) {
@@ -152,15 +148,20 @@ int xvd_run_check(struct xvd *d, struct xvd_vm *vm, const char *check, struct xv
 	*out = NULL;
 	if (!vm->up && xvd_vm_attach(d, vm) < 0)
 		return xv_err(ENODEV, "vm %s is not attached: %s", vm->name, vm->error);
-	if ((strcmp(check, "pchk") == 0 && xv_pchk) || (strcmp(check, "mchk") == 0 && xv_mchk)) {
+	/* pchk, mchk and fchk through the library, with the VM's policy object; other checks
+	 * (fichk, ...) through the command table and their JSON. */
+	int (*fn)(struct xv_kernel *, const struct xv_policy *, struct xv_findings *) =
+		strcmp(check, "pchk") == 0 ? xv_pchk :
+		strcmp(check, "mchk") == 0 ? xv_mchk :
+		strcmp(check, "fchk") == 0 ? xv_fchk : NULL;
+	if (fn) {
 		struct xv_findings xf = { 0 };
 		if (xv_ctx_kernel(&vm->ctx, &k) < 0)
 			return -EIO;
-		rc = check[0] == 'p' ? xv_pchk(k, vm->policy, &xf) : xv_mchk(k, vm->policy, &xf);
+		rc = fn(k, vm->policy, &xf);
 		if (rc >= 0)
 			rc = from_findings(check, &xf, out);
-		if (xv_findings_free)
-			xv_findings_free(&xf);
+		xv_findings_free(&xf);
 		return rc;
 	}
 	return run_table(d, vm, check, out);
@@ -230,13 +231,14 @@ int xvd_watch_add(struct xvd *d, const char *check, const char *vm, unsigned eve
 {
 	if (!xvd_vm_find(d, vm))
 		return xv_err(ENOENT, "no VM named '%s' (vm list)", vm);
-	int table_ok = 0;
+	/* Checks are the table's *chk commands (pchk, mchk, fchk, fichk): they report findings. */
 	const struct xv_cmd *c = xv_cmd_lookup(check);
-	if (c && xvd_cmd_offered(c) && (c->flags & XV_CMD_NEEDS_VM))
-		table_ok = 1;
-	if (!table_ok && !(strcmp(check, "pchk") == 0 && xv_pchk) &&
-	    !(strcmp(check, "mchk") == 0 && xv_mchk))
-		return xv_err(ENOENT, "no check named '%s' in this build", check);
+	size_t n = strlen(check);
+	int lib = !strcmp(check, "pchk") || !strcmp(check, "mchk") || !strcmp(check, "fchk");
+	if (!lib && (!c || !xvd_cmd_offered(c) || !(c->flags & XV_CMD_NEEDS_VM) || n < 4 ||
+		     strcmp(check + n - 3, "chk") != 0))
+		return xv_err(ENOENT, "no check named '%s' in this build (checks: the *chk commands "
+				      "in help)", check);
 	if (d->nwatch == XVD_MAX_WATCHES)
 		return xv_err(E2BIG, "too many watches (max %d)", XVD_MAX_WATCHES);
 	if (strlen(check) >= sizeof(d->watch[0].check))
@@ -307,6 +309,7 @@ void xvd_watch_tick(struct xvd *d, double now)
 		if (w->next > now)
 			continue;
 		run_watch(d, w);
+		d->dirty = 1;
 		w->next = xvd_now() + w->every;
 	}
 }

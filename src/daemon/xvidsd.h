@@ -43,6 +43,7 @@ struct xvd_config {
 	unsigned login_attempts;   /* per connection */
 	unsigned addr_failures;    /* per source address within addr_window s before refusing it */
 	unsigned addr_window;
+	unsigned addr_prelogin;    /* connections not yet logged in, per source address */
 	unsigned vm_check;         /* seconds between VM health checks / re-attach attempts */
 	int sandbox;               /* 1: seccomp + no_new_privs after start-up */
 	int sandbox_debug;         /* report the denied syscall instead of dying silently */
@@ -59,6 +60,12 @@ struct xvd_config {
 	char rules[8][512];
 	unsigned nrules;
 	char home_net[256];
+	/* Extra options the administrator gives a check (host files: fichk --rules ...). */
+	struct {
+		char check[16];
+		char args[512];
+	} cargs[16];
+	unsigned ncargs;
 };
 
 void xvd_config_defaults(struct xvd_config *c);
@@ -180,11 +187,14 @@ struct xvd_vm {
 	unsigned attaches;     /* successful attaches (1 = the first) */
 	dev_t dev;
 	ino_t ino;             /* identity of the spec's file/socket when attached */
+	int64_t btime;
 	char release[80];
 	char *vmci;            /* VMCOREINFO snapshot (reboot detection) */
 	size_t vmci_len;
 	uint64_t vmci_pa;
 	int reported_down;
+	unsigned slow_fails;    /* failed discoveries in a row (back-off) */
+	double next_try;        /* monotonic time of the next attach attempt */
 };
 
 struct xvd;
@@ -256,6 +266,7 @@ struct xvd {
 	int state_dir_tmp;
 	time_t started;
 	uint64_t sessions, logins, login_failures, commands;
+	int dirty; /* guest memory was read since the last trim */
 	char host[256];
 };
 
@@ -264,6 +275,9 @@ void xvd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Execute one command line for a logged-in client; output to out. Returns 1 to close. */
 int xvd_exec(struct xvd *d, char *line, FILE *out);
+/* Append the config's check-args for cmd to argv (words point into a static copy); returns the
+ * new argc, at most max. */
+int xvd_check_args(struct xvd *d, const char *cmd, char **argv, int argc, int max);
 /* Commands the daemon offers from the shared table (not CLI-only). */
 int xvd_cmd_offered(const struct xv_cmd *c);
 
@@ -280,6 +294,10 @@ void xvd_net_stop(struct xvd *d);
 int xvd_net_fd(struct xvd *d);
 void xvd_net_step(struct xvd *d);
 int xvd_net_show(struct xvd *d, const char *vm, int json, FILE *out);
+int xvd_net_has_port(struct xvd *d, const char *name);
+
+/* Drop guest pages from our RSS after use (rss.c). */
+void xvd_trim_guest_maps(void);
 
 /* Privileges (sandbox.c). */
 int xvd_lookup_user(const char *user, uid_t *uid, gid_t *gid);
