@@ -7,7 +7,7 @@ PKGS=(
   libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libcmocka-dev libpcap-dev libssl-dev
   libyara-dev libfuse3-dev fuse3 libseccomp-dev libtelnet-dev
   qemu-system-arm qemu-system-x86 qemu-utils busybox-static cpio gzip xz-utils zstd
-  socat telnet tcpdump tshark python3 iproute2 hyperfine kmod
+  socat telnet netcat-openbsd tcpdump tshark python3 iproute2 hyperfine kmod
 )
 [ "${XVIDS_DEPS_EXTRA:-}" ] && PKGS+=($XVIDS_DEPS_EXTRA)
 
