@@ -74,13 +74,13 @@ static int shadow_run(struct xv_ctx *ctx, int argc, char **argv)
 
 const struct xv_cmd xv_cmd_shadow = {
 	.name = "shadow",
-	.synopsis = "shadow [--bind HOSTDIR:NAME] [--ttl S] [--] COMMAND [ARGS...]",
+	.synopsis = "shadow [--bind HOSTDIR:/PATH] [--ttl S] [--no-pin] [--] COMMAND [ARGS...]",
 	.summary = "run an unmodified host tool (chkrootkit, aide, ps, netstat...) against the guest",
 	.help = "COMMAND runs in private mount and PID namespaces where / is the guest's file system\n"
 		"(read from its memory, read-only, noexec), /proc is built from the guest kernel's\n"
 		"memory, and uname, sysinfo, kill(pid, 0), getpriority and SIOCGIF* ioctls are\n"
 		"answered from the guest (seccomp user notification). /usr, /lib64 and /dev are the\n"
-		"host's. --bind HOSTDIR:NAME shows a writable host directory as /NAME.\n"
+		"host's. --bind HOSTDIR:/PATH shows a writable host directory at PATH.\n"
 		"Exit status: COMMAND's own (2 if the shadow cannot be set up). See docs/shadow.md.\n",
 	.flags = XV_CMD_NEEDS_VM | XV_CMD_CLI_ONLY,
 	.run = shadow_run,

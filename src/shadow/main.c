@@ -18,15 +18,44 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "xv_config.h"
+#if XV_HAVE_FUSE && XV_HAVE_SECCOMP
 #define FUSE_USE_VERSION 31
 #include <fuse.h>
+#define SH_FULL 1
+#else
+#define SH_FULL 0
+#endif
 
 #include "cmd/cmd.h"
 #include "shadow/shadow.h"
 #include "xvids/err.h"
 
-/* Host directories bound over the tree: the tool's programs, loader and libraries, and /dev. */
-static const char *const host_dirs[] = { "usr", "lib64", "dev", NULL };
+/* Host files and directories bound into the tree (see docs/shadow.md, "Layout"): the host's
+ * /usr (programs, loader, libraries) and the alternatives links of its programs at
+ * /.xvids-host, and the few device nodes a tool writes to. */
+static const struct { const char *src, *dst; int rw; } host_binds[] = {
+	{ "/usr", "/.xvids-host/usr", 0 },
+	{ "/etc/alternatives", "/.xvids-host/etc/alternatives", 0 },
+	{ "/dev/null", "/dev/null", 1 },
+	{ "/dev/zero", "/dev/zero", 1 },
+	{ "/dev/full", "/dev/full", 1 },
+	{ "/dev/random", "/dev/random", 1 },
+	{ "/dev/urandom", "/dev/urandom", 1 },
+	{ "/dev/tty", "/dev/tty", 1 },
+};
+
+#if defined(__x86_64__)
+#define HOST_MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define HOST_MULTIARCH "aarch64-linux-gnu"
+#else
+#define HOST_MULTIARCH "unknown"
+#endif
+#define HOST_LIBS "/.xvids-host/usr/local/lib:/.xvids-host/usr/lib/" HOST_MULTIARCH \
+		  ":/.xvids-host/usr/lib"
+#define HOST_PATH "/.xvids-host/usr/local/sbin:/.xvids-host/usr/local/bin:" \
+		  "/.xvids-host/usr/sbin:/.xvids-host/usr/bin"
 
 static void usage(FILE *f)
 {
@@ -42,11 +71,13 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  --bind HOSTDIR:NAME  make HOSTDIR (writable) visible as /NAME (e.g. for a database)\n"
 		"  --ttl SECONDS        reuse a reading of the guest's processes this long (default 1)\n"
+		"  --no-pin             do not keep the tool and the shadow on one CPU\n"
 		"  --btf FILE, --system-map FILE, --pause   as for xvids\n"
 		"Exit status: COMMAND's own; 2 when the shadow cannot be set up.\n"
 		"See docs/shadow.md.\n");
 }
 
+#if SH_FULL
 static int write_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -95,21 +126,24 @@ static void *fuse_thread(void *arg)
 	return NULL;
 }
 
-static int bind(const char *src, const char *root, const char *name, int ro)
+static int bind_host(const char *src, const char *root, const char *path, int rw)
 {
 	char dst[4200];
 
-	snprintf(dst, sizeof(dst), "%s/%s", root, name);
+	snprintf(dst, sizeof(dst), "%s%s", root, path);
 	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return xv_err(errno, "cannot bind %s on /%s (%s)", src, name, strerror(errno));
-	if (ro)
+		return xv_err(errno, "cannot bind %s on %s (%s)", src, path, strerror(errno));
+	if (!rw)
 		mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
 	return 0;
 }
 
 struct child_args {
 	const char *root;
+	const char *toolproc;
 	char **argv;
+	const char *path; /* the program, resolved in the tree by the parent */
+	char **envp;      /* the parent's environment with PATH set to the host's programs */
 	int sock;
 	struct sock_fprog prog;
 };
@@ -160,14 +194,86 @@ static void die(const char *what)
 	_exit(2);
 }
 
+/* Find cmd the way execvp would inside the tree, with PATH = the host's program directories;
+ * an absolute /usr/..., /bin/... name means the host's program of that name. The result is a
+ * path inside the tree (the child runs chrooted). */
+static int resolve_cmd(const char *root, const char *cmd, char *out, size_t size)
+{
+	char full[8400];
+
+	if (strchr(cmd, '/')) {
+		if (cmd[0] != '/') {
+			snprintf(out, size, "%s", cmd);
+			return 0;
+		}
+		/* /usr/X, /bin/X, /sbin/X: the host's program; anything else (a --bind
+		 * directory) as it is in the tree. */
+		if (strncmp(cmd, "/usr/", 5) == 0)
+			snprintf(out, size, "/.xvids-host%s", cmd);
+		else if (strncmp(cmd, "/bin/", 5) == 0 || strncmp(cmd, "/sbin/", 6) == 0)
+			snprintf(out, size, "/.xvids-host/usr%s", cmd);
+		else
+			snprintf(out, size, "%s", cmd);
+		snprintf(full, sizeof(full), "%s%s", root, out);
+		return access(full, X_OK) == 0 ? 0 : -ENOENT;
+	}
+	char dirs[] = HOST_PATH;
+
+	for (char *save, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		struct stat st;
+
+		snprintf(out, size, "%s/%s", d, cmd);
+		snprintf(full, sizeof(full), "%s%s", root, out);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static char **tool_env(void)
+{
+	extern char **environ;
+	size_t n = 0;
+
+	while (environ[n])
+		n++;
+	char **e = calloc(n + 4, sizeof(char *));
+	size_t j = 0;
+
+	if (!e)
+		return environ;
+	e[j++] = "PATH=" HOST_PATH;
+	/* iproute2's ss reads $PROC_ROOT/net/tcp etc. instead of asking the (empty) network namespace
+	 * over netlink. */
+	e[j++] = "PROC_ROOT=/proc";
+	/* The host's libraries, without a host fallback at the guest's /lib (see tree.c). */
+	e[j++] = "LD_LIBRARY_PATH=" HOST_LIBS;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "PATH=", 5) != 0 && strncmp(environ[i], "PROC_ROOT=", 10) != 0 &&
+		    strncmp(environ[i], "LD_LIBRARY_PATH=", 16) != 0)
+			e[j++] = environ[i];
+	return e;
+}
+
 /* PID 1 of the tool's PID namespace (raw clone of a threaded parent: no locks, no malloc). */
 static int child_init(struct child_args *a)
 {
 	char p[4200];
 
-	snprintf(p, sizeof(p), "%s/.xvids-proc", a->root);
-	if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	if (mount("proc", a->toolproc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		die("mounting the tool's own /proc");
+	snprintf(p, sizeof(p), "%s/.xvids-proc", a->root);
+	if (mount(a->toolproc, p, NULL, MS_BIND, NULL) < 0)
+		die("binding the tool's own /proc");
+	/* The tool's processes get pids from SH_TOOL_PID_BASE on (see shadow.h). */
+	snprintf(p, sizeof(p), "%s/sys/kernel/ns_last_pid", a->toolproc);
+	int lp = open(p, O_WRONLY | O_CLOEXEC);
+	char num[16];
+	int nl = snprintf(num, sizeof(num), "%d", SH_TOOL_PID_BASE - 1);
+
+	if (lp < 0 || write(lp, num, (size_t)nl) != nl)
+		die("setting the pid range of the tool's PID namespace");
+	close(lp);
 	if (chroot(a->root) < 0 || chdir("/") < 0)
 		die("entering the shadow root");
 	pid_t tool = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
@@ -186,7 +292,7 @@ static int child_init(struct child_args *a)
 			die("passing the seccomp listener");
 		close(nfd);
 		close(a->sock);
-		execvp(a->argv[0], a->argv);
+		execve(a->path, a->argv, a->envp);
 		dprintf(2, "xvids shadow: cannot run %s: %s\n", a->argv[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
 	}
@@ -207,6 +313,9 @@ static int child_init(struct child_args *a)
 	_exit(code);
 }
 
+static int run(struct shadow *s, struct xv_ctx *ctx, char **cmd);
+#endif
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -217,16 +326,24 @@ int main(int argc, char **argv)
 		{ "bind", required_argument, NULL, 'b' },
 		{ "ttl", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'V' },
+		{ "no-pin", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct xv_ctx ctx = { .out = stdout, .err = stderr };
-	struct shadow s = { .ttl = 1.0, .host_dirs = host_dirs };
-	char *bind_src[16];
+	struct shadow s = { .ttl = 1.0 };
 	int c;
 
 	pthread_mutex_init(&s.lock, NULL);
-	s.bind_names = calloc(16, sizeof(char *));
+	/* /proc is the FUSE tree's own; the tool's own procfs (for /proc/self) goes here. */
+	s.mounts[s.nmounts++] = "/proc";
+	s.mounts[s.nmounts++] = "/.xvids-proc";
+	for (size_t i = 0; i < sizeof(host_binds) / sizeof(host_binds[0]); i++)
+		if (access(host_binds[i].src, F_OK) == 0) {
+			s.mount_src[s.nmounts] = host_binds[i].src;
+			s.mount_rw[s.nmounts] = host_binds[i].rw;
+			s.mounts[s.nmounts++] = host_binds[i].dst;
+		}
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v': ctx.vm_spec = optarg; break;
@@ -235,18 +352,21 @@ int main(int argc, char **argv)
 		case 'P': ctx.pause = 1; break;
 		case 't': s.ttl = atof(optarg); break;
 		case 'V': s.verbose = 1; break;
+		case 'N': s.no_pin = 1; break;
 		case 'b': {
 			char *colon = strrchr(optarg, ':');
 
-			if (!colon || colon == optarg || !colon[1] || strchr(colon + 1, '/') ||
-			    s.nbind >= 16) {
-				fprintf(stderr, "xvids shadow: --bind wants HOSTDIR:NAME (NAME: one "
-					"top-level name, at most 16 binds)\n");
+			if (!colon || colon == optarg || colon[1] != '/' || !colon[2] ||
+			    strstr(colon + 1, "/.") || s.nmounts >= SH_MAX_MOUNTS) {
+				fprintf(stderr, "xvids shadow: --bind wants HOSTDIR:/PATH (an absolute "
+					"path without . or .. components; at most %d)\n",
+					SH_MAX_MOUNTS - 8);
 				return 2;
 			}
 			*colon = '\0';
-			bind_src[s.nbind] = optarg;
-			s.bind_names[s.nbind++] = colon + 1;
+			s.mount_src[s.nmounts] = optarg;
+			s.mount_rw[s.nmounts] = 1;
+			s.mounts[s.nmounts++] = colon + 1;
 			break;
 		}
 		case 'h': usage(stdout); return 0;
@@ -263,66 +383,126 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xvids shadow: needs a guest: xvids --vm SPEC shadow COMMAND...\n");
 		return 2;
 	}
-#if !XV_HAVE_FUSE || !XV_HAVE_SECCOMP
-	fprintf(stderr, "xvids shadow: this build lacks %s; rebuild with libfuse3-dev and "
+#if !SH_FULL
+		fprintf(stderr, "xvids shadow: this build lacks %s; rebuild with libfuse3-dev and "
 		"libseccomp-dev installed\n", !XV_HAVE_FUSE ? "FUSE (libfuse3)" : "libseccomp");
 	return 2;
+#else
+	return run(&s, &ctx, argv + optind);
 #endif
-	if (xv_ctx_kernel(&ctx, &s.k) < 0) {
+}
+
+#if SH_FULL
+static void cleanup(struct shadow *sp)
+{
+	umount2(sp->root, MNT_DETACH);
+	umount2(sp->toolproc, MNT_DETACH);
+	rmdir(sp->root);
+	rmdir(sp->toolproc);
+	rmdir(sp->base);
+}
+
+static int run(struct shadow *sp, struct xv_ctx *ctx, char **cmd)
+{
+	if (xv_ctx_kernel(ctx, &sp->k) < 0) {
 		fprintf(stderr, "xvids shadow: %s\n", xv_errmsg());
 		return 2;
 	}
-	if (xv_fs_open(s.k, &s.fs) < 0) {
-		snprintf(s.fs_why, sizeof(s.fs_why), "%s", xv_errmsg());
+	if (xv_fs_open(sp->k, &sp->fs) < 0) {
+		snprintf(sp->fs_why, sizeof(sp->fs_why), "%s", xv_errmsg());
 		fprintf(stderr, "xvids shadow: warning: the guest's files are not available (%s); "
-			"only /proc is shadowed\n", s.fs_why);
-		s.fs = NULL;
+			"only /proc is shadowed\n", sp->fs_why);
+		sp->fs = NULL;
 	}
 	void *prog;
 	size_t proglen;
 
-	if (sh_notify_filter(&prog, &proglen) < 0 || enter_namespaces() < 0) {
+	pthread_mutex_lock(&sp->lock);
+	int src = sh_snap_get(sp);
+	uint32_t bound = src == 0 ? sh_guest_pid_max(sp) : SH_TOOL_PID_BASE - 1;
+
+	/* Synthetic entries carry time 0: identical on every run (a database built by a
+	 * file-integrity tool must not see them change). */
+	sp->stable_time = 0;
+	pthread_mutex_unlock(&sp->lock);
+	if (src < 0) {
+		fprintf(stderr, "xvids shadow: reading the guest's processes: %s\n", xv_errmsg());
+		return 2;
+	}
+	/* The tool, the FUSE thread and the supervisor take turns (every lookup is a synchronous
+	 * request): on one CPU a turn is a context switch, across CPUs a wake-up of an idle CPU,
+	 * 5x slower on the machine measured in docs/shadow.md. Threads and children inherit it. */
+	if (!sp->no_pin) {
+		cpu_set_t set;
+		int cpu = sched_getcpu();
+
+		CPU_ZERO(&set);
+		if (cpu >= 0) {
+			CPU_SET(cpu, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+		}
+	}
+	if (sh_notify_filter(bound, &prog, &proglen) < 0 || enter_namespaces() < 0) {
 		fprintf(stderr, "xvids shadow: %s\n", xv_errmsg());
 		return 2;
 	}
-	snprintf(s.root, sizeof(s.root), "/tmp/xvids-shadow.XXXXXX");
-	if (!mkdtemp(s.root)) {
-		fprintf(stderr, "xvids shadow: cannot create a mount point in /tmp: %s\n", strerror(errno));
+	snprintf(sp->base, sizeof(sp->base), "/tmp/xvids-shadow.XXXXXX");
+	snprintf(sp->root, sizeof(sp->root), "%s/root", sp->base);
+	snprintf(sp->toolproc, sizeof(sp->toolproc), "%s/proc", sp->base);
+	if (!mkdtemp(sp->base) || (snprintf(sp->root, sizeof(sp->root), "%s/root", sp->base),
+				   snprintf(sp->toolproc, sizeof(sp->toolproc), "%s/proc", sp->base),
+				   mkdir(sp->root, 0700) < 0 || mkdir(sp->toolproc, 0700) < 0)) {
+		fprintf(stderr, "xvids shadow: cannot create mount points in /tmp: %s\n", strerror(errno));
 		return 2;
 	}
-	struct fuse *f = sh_tree_new(&s, s.root);
+	if (access("/dev/fuse", R_OK | W_OK) < 0) {
+		fprintf(stderr, "xvids shadow: cannot open /dev/fuse (%s): the shadow file system needs "
+			"read and write access to it (distributions ship it mode 0666; run as root "
+			"otherwise)\n", strerror(errno));
+		cleanup(sp);
+		return 2;
+	}
+	struct fuse *f = sh_tree_new(sp, sp->root);
 	pthread_t ft, nt;
 
 	if (!f || pthread_create(&ft, NULL, fuse_thread, f) != 0) {
 		fprintf(stderr, "xvids shadow: %s\n", xv_errmsg());
-		rmdir(s.root);
+		cleanup(sp);
 		return 2;
 	}
 	int rc = 0;
 
-	for (size_t i = 0; host_dirs[i] && rc == 0; i++) {
-		char hp[64];
-
-		snprintf(hp, sizeof(hp), "/%s", host_dirs[i]);
-		if (access(hp, F_OK) == 0)
-			rc = bind(hp, s.root, host_dirs[i], strcmp(host_dirs[i], "dev") != 0);
-	}
-	for (size_t i = 0; i < s.nbind && rc == 0; i++)
-		rc = bind(bind_src[i], s.root, s.bind_names[i], 0);
+	/* In order: a --bind below a host directory lands on top of it. */
+	for (size_t i = 0; i < sp->nmounts && rc == 0; i++)
+		if (sp->mount_src[i])
+			rc = bind_host(sp->mount_src[i], sp->root, sp->mounts[i], sp->mount_rw[i]);
 	int sv[2];
 
 	if (rc < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		fprintf(stderr, "xvids shadow: %s\n", rc < 0 ? xv_errmsg() : strerror(errno));
-		umount2(s.root, MNT_DETACH);
-		rmdir(s.root);
+		cleanup(sp);
 		return 2;
 	}
-	struct child_args ca = { .root = s.root, .argv = argv + optind, .sock = sv[1] };
+	struct child_args ca = { .root = sp->root, .toolproc = sp->toolproc, .argv = cmd,
+				 .sock = sv[1] };
+	char path[4200];
+
+	if (resolve_cmd(sp->root, cmd[0], path, sizeof(path)) < 0) {
+		fprintf(stderr, "xvids shadow: %s: command not found among the host's programs (%s)\n",
+			cmd[0], HOST_PATH);
+		cleanup(sp);
+		return 127;
+	}
+	ca.path = path;
+	ca.envp = tool_env();
 
 	ca.prog.len = (unsigned short)(proglen / sizeof(struct sock_filter));
 	ca.prog.filter = prog;
 	fflush(NULL);
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+	/* New PID namespace: the tool can signal only its own processes. New network namespace:
+	 * netlink and sockets see no host interface (the SIOCGIF* ioctls are answered from the
+	 * guest). */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNET | SIGCHLD, 0, 0, 0, 0);
 
 	if (pid == 0) {
 		close(sv[0]);
@@ -331,11 +511,10 @@ int main(int argc, char **argv)
 	close(sv[1]);
 	if (pid < 0) {
 		fprintf(stderr, "xvids shadow: cannot create a PID namespace: %s\n", strerror(errno));
-		umount2(s.root, MNT_DETACH);
-		rmdir(s.root);
+		cleanup(sp);
 		return 2;
 	}
-	struct sh_notify_arg na = { .s = &s, .fd = recv_fd(sv[0]) };
+	struct sh_notify_arg na = { .s = sp, .fd = recv_fd(sv[0]) };
 
 	close(sv[0]);
 	if (na.fd >= 0)
@@ -345,9 +524,9 @@ int main(int argc, char **argv)
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	umount2(s.root, MNT_DETACH);
-	rmdir(s.root);
+	cleanup(sp);
 	fflush(NULL);
 	/* The FUSE and supervisor threads end with the process. */
 	_exit(code);
 }
+#endif

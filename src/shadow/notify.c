@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ static const unsigned long if_ioctls[] = { SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFIND
 					   SIOCSIFADDR, SIOCSIFMTU, SIOCSIFNAME, SIOCSIFHWADDR,
 					   SIOCGIFNETMASK, SIOCGIFBRDADDR, SIOCGIFDSTADDR };
 
-int sh_notify_filter(void **prog, size_t *len)
+int sh_notify_filter(uint32_t bound, void **prog, size_t *len)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc = 0, fd = -1;
@@ -37,11 +38,44 @@ int sh_notify_filter(void **prog, size_t *len)
 	if (!ctx)
 		return xv_err(ENOMEM, "seccomp_init failed");
 	const int calls[] = { SCMP_SYS(uname), SCMP_SYS(sysinfo), SCMP_SYS(sethostname),
-			      SCMP_SYS(setdomainname), SCMP_SYS(kill), SCMP_SYS(getpriority),
-			      SCMP_SYS(setpriority) };
+			      SCMP_SYS(setdomainname), SCMP_SYS(setpriority) };
 
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]) && rc == 0; i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, calls[i], 0);
+	/* kill(pid, sig) and getpriority(PRIO_PROCESS, pid): pid compared as 32 bits (the upper
+	 * half of an int argument is undefined). libseccomp tests the masked-equality rules
+	 * (negative pids, the tool's pid range) before the range rules; tests/e2e/shadow.sh
+	 * checks the outcome. */
+	struct { int nr; unsigned arg; } probes[] = { { SCMP_SYS(kill), 0 },
+						     { SCMP_SYS(getpriority), 1 } };
+
+	for (size_t i = 0; i < 2 && rc == 0; i++) {
+		unsigned a = probes[i].arg;
+		struct scmp_arg_cmp le = { a, SCMP_CMP_LE, 0xffffffffu, bound };
+		struct scmp_arg_cmp gt = { a, SCMP_CMP_GT, 0xffffffffu, bound };
+		struct scmp_arg_cmp neg = { a, SCMP_CMP_MASKED_EQ, 0x80000000u, 0x80000000u };
+		struct scmp_arg_cmp tool = { a, SCMP_CMP_MASKED_EQ, 0xffff0000u, SH_TOOL_PID_BASE };
+		struct scmp_arg_cmp who = { 0, SCMP_CMP_EQ, 0xffffffffu, 0 }; /* PRIO_PROCESS */
+		int nr = probes[i].nr;
+
+		if (nr == SCMP_SYS(getpriority)) {
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 2, who, le);
+			if (rc == 0)
+				rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 2, who, neg);
+			if (rc == 0)
+				rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 2, who, tool);
+			if (rc == 0)
+				rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ESRCH), nr, 2, who, gt);
+		} else {
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1, le);
+			if (rc == 0)
+				rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1, neg);
+			if (rc == 0)
+				rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1, tool);
+			if (rc == 0)
+				rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ESRCH), nr, 1, gt);
+		}
+	}
 	for (size_t i = 0; i < sizeof(if_ioctls) / sizeof(if_ioctls[0]) && rc == 0; i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 1,
 				      SCMP_A1(SCMP_CMP_EQ, if_ioctls[i]));
@@ -111,15 +145,20 @@ static int mem_get(int nfd, const struct seccomp_notif *req, uint64_t addr, void
 	return r == (ssize_t)n ? 0 : -EFAULT;
 }
 
-static const struct sh_net_dev *dev_by_name(struct shadow *s, const char *name)
+struct devs {
+	struct sh_net_dev *v;
+	size_t n;
+};
+
+static const struct sh_net_dev *dev_by_name(const struct devs *s, const char *name)
 {
-	for (size_t i = 0; i < s->snap.ndevs; i++)
-		if (strncmp(s->snap.devs[i].name, name, IFNAMSIZ) == 0)
-			return &s->snap.devs[i];
+	for (size_t i = 0; i < s->n; i++)
+		if (strncmp(s->v[i].name, name, IFNAMSIZ) == 0)
+			return &s->v[i];
 	return NULL;
 }
 
-static int do_ioctl(struct shadow *s, int nfd, const struct seccomp_notif *req)
+static int do_ioctl(const struct devs *s, int nfd, const struct seccomp_notif *req)
 {
 	unsigned long cmd = req->data.args[1];
 	uint64_t arg = req->data.args[2];
@@ -131,8 +170,8 @@ static int do_ioctl(struct shadow *s, int nfd, const struct seccomp_notif *req)
 
 		if (mem_get(nfd, req, arg, &ifc, sizeof(ifc)) < 0)
 			return -EFAULT;
-		for (size_t i = 0; i < s->snap.ndevs; i++) {
-			const struct sh_net_dev *d = &s->snap.devs[i];
+		for (size_t i = 0; i < s->n; i++) {
+			const struct sh_net_dev *d = &s->v[i];
 
 			if (!d->addr4)
 				continue; /* inet_gifconf lists IPv4 addresses only */
@@ -140,7 +179,8 @@ static int do_ioctl(struct shadow *s, int nfd, const struct seccomp_notif *req)
 				if ((size_t)(n + 1) * sizeof(ifr) > (size_t)ifc.ifc_len)
 					break;
 				memset(&ifr, 0, sizeof(ifr));
-				snprintf(ifr.ifr_name, IFNAMSIZ, "%s", d->name);
+				memcpy(ifr.ifr_name, d->name, IFNAMSIZ - 1);
+				ifr.ifr_name[IFNAMSIZ - 1] = 0;
 				struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
 
 				sin->sin_family = AF_INET;
@@ -162,12 +202,13 @@ static int do_ioctl(struct shadow *s, int nfd, const struct seccomp_notif *req)
 	const struct sh_net_dev *d = NULL;
 
 	if (cmd == SIOCGIFNAME) {
-		for (size_t i = 0; i < s->snap.ndevs; i++)
-			if (s->snap.devs[i].ifindex == ifr.ifr_ifindex)
-				d = &s->snap.devs[i];
+		for (size_t i = 0; i < s->n; i++)
+			if (s->v[i].ifindex == ifr.ifr_ifindex)
+				d = &s->v[i];
 		if (!d)
 			return -ENODEV;
-		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", d->name);
+		memcpy(ifr.ifr_name, d->name, IFNAMSIZ - 1);
+				ifr.ifr_name[IFNAMSIZ - 1] = 0;
 		return mem_put(nfd, req, arg, &ifr, sizeof(ifr));
 	}
 	ifr.ifr_name[IFNAMSIZ - 1] = '\0';
@@ -205,18 +246,43 @@ static int do_ioctl(struct shadow *s, int nfd, const struct seccomp_notif *req)
 	return mem_put(nfd, req, arg, &ifr, sizeof(ifr));
 }
 
-/* Is pid one of the tool's own processes (in its PID namespace)? */
+/* Is pid one of the tool's own processes (in its PID namespace)? Its init (pid 1) or the
+ * tool range. */
 static int own_pid(struct shadow *s, long pid)
 {
-	char p[4200];
+	char p[8448];
 
-	snprintf(p, sizeof(p), "%s/.xvids-proc/%ld", s->root, pid);
+	if (pid != 1 && !SH_IS_TOOL_PID(pid))
+		return 0;
+	snprintf(p, sizeof(p), "%s/%ld", s->toolproc, pid);
 	return access(p, F_OK) == 0;
+}
+
+/* Does the guest have this pid (1/0, or -EIO)? Its nice value too. */
+static int guest_has(struct shadow *s, int pid, int *nice)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = sh_snap_get(s);
+	if (rc == 0) {
+		const struct sh_task *t = sh_task_find(s, pid);
+
+		rc = t != NULL;
+		if (t && nice)
+			*nice = t->nice;
+	} else {
+		rc = -EIO;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
 }
 
 /* Returns the syscall's value (>= 0), -errno, or 1 << 30 for "let the kernel run it". */
 #define SH_CONTINUE (1L << 30)
 
+/* Guest data is read under s->lock; the caller's memory is accessed without it (a page of the
+ * caller could be backed by the FUSE tree, whose thread may be waiting for the lock). */
 static long handle(struct shadow *s, int nfd, const struct seccomp_notif *req)
 {
 	const struct xv_kernel_info *ki = xv_kernel_info(s->k);
@@ -243,6 +309,11 @@ static long handle(struct shadow *s, int nfd, const struct seccomp_notif *req)
 		long loads[3];
 
 		memset(&si, 0, sizeof(si));
+		pthread_mutex_lock(&s->lock);
+		if (sh_snap_get(s) < 0) {
+			pthread_mutex_unlock(&s->lock);
+			return -EIO;
+		}
 		sh_guest_uptime(s, &up);
 		si.uptime = (long)(up / 1000000000ull);
 		if (sh_guest_loads(s, loads) == 0)
@@ -253,6 +324,7 @@ static long handle(struct shadow *s, int nfd, const struct seccomp_notif *req)
 			si.freeram = freep;
 		}
 		si.procs = (unsigned short)(s->snap.ntasks > 65535 ? 65535 : s->snap.ntasks);
+		pthread_mutex_unlock(&s->lock);
 		si.mem_unit = 4096;
 		return mem_put(nfd, req, req->data.args[0], &si, sizeof(si));
 	}
@@ -260,26 +332,49 @@ static long handle(struct shadow *s, int nfd, const struct seccomp_notif *req)
 		long pid = (int)req->data.args[0];
 		int sig = (int)req->data.args[1];
 
-		if (sig == 0 && pid > 0)
-			return sh_task_find(s, (int)pid) ? 0 : -ESRCH;
+		if (SH_IS_TOOL_PID(pid) || pid <= 0)
+			return SH_CONTINUE;
+		int known = guest_has(s, (int)pid, NULL);
+
+		if (known < 0)
+			return known;
+		if (sig == 0)
+			return known ? 0 : -ESRCH;
 		/* Real signals stay inside the tool's PID namespace (pid <= 0 means the caller's
 		 * group or all of the namespace); a guest pid is never signalled. */
-		if (pid <= 0 || own_pid(s, pid))
+		if (own_pid(s, pid))
 			return SH_CONTINUE;
-		return sh_task_find(s, (int)pid) ? -EPERM : -ESRCH;
+		return known ? -EPERM : -ESRCH;
 	}
 	if (nr == SCMP_SYS(getpriority)) {
 		int which = (int)req->data.args[0];
 		long who = (int)req->data.args[1];
 
-		if (which != PRIO_PROCESS || who == 0)
+		if (which != PRIO_PROCESS || who <= 0 || SH_IS_TOOL_PID(who))
 			return SH_CONTINUE;
-		const struct sh_task *t = sh_task_find(s, (int)who);
+		int nice = 0, known = guest_has(s, (int)who, &nice);
 
-		return t ? 20 - t->nice : -ESRCH;
+		if (known < 0)
+			return known;
+		return known ? 20 - nice : -ESRCH;
 	}
-	if (nr == SCMP_SYS(ioctl))
-		return do_ioctl(s, nfd, req);
+	if (nr == SCMP_SYS(ioctl)) {
+		struct devs d = { 0 };
+
+		pthread_mutex_lock(&s->lock);
+		if (sh_snap_get(s) == 0 && s->snap.ndevs) {
+			d.v = malloc(s->snap.ndevs * sizeof(*d.v));
+			if (d.v) {
+				memcpy(d.v, s->snap.devs, s->snap.ndevs * sizeof(*d.v));
+				d.n = s->snap.ndevs;
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+		long rc = do_ioctl(&d, nfd, req);
+
+		free(d.v);
+		return rc;
+	}
 	return SH_CONTINUE;
 }
 
@@ -298,10 +393,8 @@ void *sh_notify_serve(void *arg)
 				continue;
 			break; /* the filter's last user is gone */
 		}
-		pthread_mutex_lock(&a->s->lock);
-		long v = sh_snap_get(a->s) < 0 ? -EIO : handle(a->s, a->fd, req);
+		long v = handle(a->s, a->fd, req);
 
-		pthread_mutex_unlock(&a->s->lock);
 		memset(resp, 0, sizeof(*resp));
 		resp->id = req->id;
 		if (v == SH_CONTINUE)

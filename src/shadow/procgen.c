@@ -1,9 +1,11 @@
 /* procgen.c — system-wide /proc files (version, modules, mounts, uptime, loadavg, meminfo, kallsyms, ...). */
+#include <bpf/btf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kernel/kernel_internal.h"
 #include "shadow/shadow.h"
@@ -11,7 +13,7 @@
 #include "xvids/err.h"
 #include "xvids/obj.h"
 
-#define SH_MAX_MOUNTS 4096
+#define SH_MAX_MNTS 4096
 
 static uint64_t f64(struct shadow *s, const char *type, const char *path, uint64_t obj)
 {
@@ -34,33 +36,13 @@ static int data_sym(struct shadow *s, const char *name, const char *user_fn, uin
 	if (xv_kernel_info(s->k)->arch != XV_ARCH_AARCH64 || !user_fn ||
 	    xv_kernel_symbol(s->k, user_fn, &fn) < 0 || xv_kernel_read(s->k, fn, code, sizeof(code)) < 0)
 		return -ENOENT;
-	for (int i = 0; i < 15; i++) {
-		uint32_t in = xv_le32(code + 4 * i);
-
-		if ((in & 0x9f000000u) != 0x90000000u) /* ADRP */
-			continue;
-		unsigned rd = in & 31;
-		int64_t imm = (int64_t)((((in >> 5) & 0x7ffffu) << 2) | ((in >> 29) & 3));
-
-		if (imm & (1 << 20))
-			imm -= 1 << 21;
-		uint64_t page = ((fn + 4 * (uint64_t)i) & ~4095ull) + (uint64_t)(imm << 12);
-
-		for (int j = i + 1; j < 16; j++) {
-			uint32_t n2 = xv_le32(code + 4 * j);
-
-			if ((n2 & 0xffc00000u) == 0x91000000u && ((n2 >> 5) & 31) == rd) { /* ADD imm */
-				*addr = page + ((n2 >> 10) & 0xfff);
-				return 0;
-			}
-			if ((n2 & 0xffc00000u) == 0xf9400000u && ((n2 >> 5) & 31) == rd) { /* LDR x, imm */
-				*addr = page + (((n2 >> 10) & 0xfff) << 3);
-				return 0;
-			}
-		}
-		return -ENOENT;
+	if (s->verbose) {
+		fprintf(stderr, "xvids shadow: %s: code of %s:", name, user_fn);
+		for (int i = 0; i < 16; i++)
+			fprintf(stderr, " %08x", xv_le32(code + 4 * i));
+		fprintf(stderr, "\n");
 	}
-	return -ENOENT;
+	return sh_a64_data_ref(code, sizeof(code), fn, addr);
 }
 
 /* The runqueue of pid 1's CPU: rq->clock is sched_clock time since boot. */
@@ -97,17 +79,83 @@ int sh_guest_loads(struct shadow *s, long loads[3])
 	return 0;
 }
 
+/* Value of an enumerator in the guest's BTF (e.g. node_stat_item NR_FILE_PAGES), -1 if absent. */
+static long enum_val(struct shadow *s, const char *type, const char *name)
+{
+	const struct btf *btf = xv_kernel_btf(s->k);
+	int id = btf ? btf__find_by_name_kind(btf, type, BTF_KIND_ENUM) : -1;
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+
+	if (!t)
+		return -1;
+	const struct btf_enum *e = btf_enum(t);
+
+	for (unsigned i = 0; i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, e[i].name_off), name) == 0)
+			return e[i].val;
+	return -1;
+}
+
+/* Node 0's pglist_data, reached without data symbols: init's css_set -> the root memory
+ * cgroup -> its per-node info -> lruvec.pgdat. */
+static uint64_t node0(struct shadow *s)
+{
+	long memid = enum_val(s, "cgroup_subsys_id", "memory_cgrp_id");
+	uint32_t off;
+	uint64_t memcg, pn;
+	char path[64];
+
+	if (memid < 0 || memid > 64 || xv_off(s->k, "mem_cgroup", "nodeinfo", &off) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "cgroups->subsys[%ld]", memid);
+	memcg = f64(s, "task_struct", path, xv_kernel_info(s->k)->init_task);
+	if (!memcg || xv_kernel_read_u64(s->k, memcg + off, &pn) < 0 || !pn)
+		return 0;
+	return f64(s, "mem_cgroup_per_node", "lruvec.pgdat", pn);
+}
+
+int sh_guest_mem_ext(struct shadow *s, uint64_t *total, uint64_t *freep, uint64_t *file,
+		     uint64_t *shmem)
+{
+	uint64_t pgdat = node0(s);
+	uint32_t zsize, zones_off, managed, vmstat, nvmstat;
+	struct xv_fieldinfo fi;
+
+	*total = *freep = *file = *shmem = 0;
+	if (!pgdat || xv_sizeof(s->k, "zone", &zsize) < 0 || !zsize ||
+	    xv_off(s->k, "pglist_data", "node_zones", &zones_off) < 0 ||
+	    xv_obj_field(s->k, "pglist_data", "node_zones", pgdat, &fi) < 0 ||
+	    xv_off(s->k, "zone", "managed_pages", &managed) < 0 ||
+	    xv_off(s->k, "zone", "vm_stat", &vmstat) < 0 ||
+	    xv_off(s->k, "pglist_data", "vm_stat", &nvmstat) < 0)
+		return -ENOENT;
+	for (uint32_t z = 0; z < fi.size / zsize && z < 8; z++) {
+		uint64_t zone = pgdat + zones_off + (uint64_t)z * zsize, m = 0, f = 0;
+
+		xv_kernel_read_u64(s->k, zone + managed, &m);
+		xv_kernel_read_u64(s->k, zone + vmstat, &f); /* NR_FREE_PAGES = 0 */
+		*total += m;
+		*freep += (int64_t)f > 0 ? f : 0;
+	}
+	long nf = enum_val(s, "node_stat_item", "NR_FILE_PAGES");
+	long ns = enum_val(s, "node_stat_item", "NR_SHMEM");
+
+	if (nf >= 0)
+		xv_kernel_read_u64(s->k, pgdat + nvmstat + 8 * (uint64_t)nf, file);
+	if (ns >= 0)
+		xv_kernel_read_u64(s->k, pgdat + nvmstat + 8 * (uint64_t)ns, shmem);
+	if ((int64_t)*file < 0)
+		*file = 0;
+	if ((int64_t)*shmem < 0)
+		*shmem = 0;
+	return *total ? 0 : -ENOENT;
+}
+
 int sh_guest_mem(struct shadow *s, uint64_t *total, uint64_t *freep)
 {
-	uint64_t a;
+	uint64_t file, shmem;
 
-	*total = *freep = 0;
-	if (data_sym(s, "_totalram_pages", "si_meminfo", &a) == 0)
-		xv_kernel_read_u64(s->k, a, total);
-	/* vm_zone_stat[NR_FREE_PAGES] (item 0) */
-	if (data_sym(s, "vm_zone_stat", NULL, &a) == 0)
-		xv_kernel_read_u64(s->k, a, freep);
-	return *total ? 0 : -ENOENT;
+	return sh_guest_mem_ext(s, total, freep, &file, &shmem);
 }
 
 static void put_version(struct shadow *s, struct sh_buf *out)
@@ -259,7 +307,7 @@ static void put_mounts(struct shadow *s, struct sh_buf *out)
 		return;
 	ns = f64(s, "task_struct", "nsproxy->mnt_ns", init->t.addr);
 	if (ns)
-		xv_list_walk(s->k, ns + list_off, mnt_list, SH_MAX_MOUNTS, mnt_visit, &c);
+		xv_list_walk(s->k, ns + list_off, mnt_list, SH_MAX_MNTS, mnt_visit, &c);
 }
 
 static void put_kallsyms(struct shadow *s, struct sh_buf *out)
@@ -275,14 +323,17 @@ static void put_kallsyms(struct shadow *s, struct sh_buf *out)
 
 static void put_meminfo(struct shadow *s, struct sh_buf *out)
 {
-	uint64_t total, freep;
+	uint64_t total, freep, file, shmem;
 
-	sh_guest_mem(s, &total, &freep);
+	sh_guest_mem_ext(s, &total, &freep, &file, &shmem);
+	/* MemAvailable as a lower bound: free plus the page cache that is not shmem. */
 	sh_printf(out, "MemTotal:       %8" PRIu64 " kB\nMemFree:        %8" PRIu64 " kB\n"
 		  "MemAvailable:   %8" PRIu64 " kB\nBuffers:               0 kB\n"
-		  "Cached:                0 kB\nSwapCached:            0 kB\n"
-		  "SwapTotal:             0 kB\nSwapFree:              0 kB\n",
-		  total * 4, freep * 4, freep * 4);
+		  "Cached:         %8" PRIu64 " kB\nSwapCached:            0 kB\n"
+		  "SwapTotal:             0 kB\nSwapFree:              0 kB\n"
+		  "Shmem:          %8" PRIu64 " kB\n",
+		  total * 4, freep * 4, (freep + (file > shmem ? file - shmem : 0)) * 4, file * 4,
+		  shmem * 4);
 }
 
 static void put_fixed(struct sh_buf *out, long v)
@@ -291,6 +342,28 @@ static void put_fixed(struct sh_buf *out, long v)
 	unsigned long x = (unsigned long)v + (2048 / 200);
 
 	sh_printf(out, "%lu.%02lu", x >> 11, ((x & 2047) * 100) >> 11);
+}
+
+uint32_t sh_guest_pid_max(struct shadow *s)
+{
+	uint64_t a;
+	uint32_t v = 0;
+	int ncpu = 0;
+
+	if (xv_kernel_symbol(s->k, "pid_max", &a) == 0 && xv_kernel_read_u32(s->k, a, &v) == 0 &&
+	    v >= 301 && v < SH_TOOL_PID_BASE)
+		return v;
+	/* No data symbol (arm64): the boot-time default, max(32768, 1024 * CPUs), raised to the
+	 * largest pid in use (a raised sysctl shows there). */
+	for (size_t i = 0; i < s->snap.ntasks; i++)
+		if (s->snap.tasks[i].t.kthread && strncmp(s->snap.tasks[i].t.comm, "cpuhp/", 6) == 0)
+			ncpu++;
+	v = 32768;
+	if ((uint32_t)ncpu * 1024 > v)
+		v = (uint32_t)ncpu * 1024;
+	if ((uint32_t)s->snap.last_pid > v)
+		v = SH_TOOL_PID_BASE - 1;
+	return v;
 }
 
 int sh_proc_file(struct shadow *s, const char *rel, struct sh_buf *out)
@@ -311,8 +384,8 @@ int sh_proc_file(struct shadow *s, const char *rel, struct sh_buf *out)
 		put_meminfo(s, out);
 	} else if (strcmp(rel, "uptime") == 0) {
 		sh_guest_uptime(s, &up);
-		sh_printf(out, "%" PRIu64 ".%02" PRIu64 " 0.00\n", up / 1000000000ull,
-			  up / 10000000ull % 100);
+		sh_printf(out, "%" PRIu64 ".%02" PRIu64 " 0.00\n", up / UINT64_C(1000000000),
+			  up / UINT64_C(10000000) % 100);
 	} else if (strcmp(rel, "loadavg") == 0) {
 		int running = 0;
 
@@ -326,19 +399,24 @@ int sh_proc_file(struct shadow *s, const char *rel, struct sh_buf *out)
 		}
 		sh_printf(out, " %d/%zu %d\n", running ? running : 1, s->snap.ntasks, s->snap.last_pid);
 	} else if (strcmp(rel, "stat") == 0) {
-		uint64_t btime = 0;
-
+		/* Boot time on the host's clock (QEMU guests keep the host's time). */
 		sh_guest_uptime(s, &up);
+		uint64_t btime = (uint64_t)time(NULL) - up / UINT64_C(1000000000);
+
 		sh_printf(out, "cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\n"
 			  "btime %" PRIu64 "\nprocesses %d\nprocs_running 1\nprocs_blocked 0\n",
 			  btime, s->snap.last_pid);
-	} else if (strcmp(rel, "sys/kernel/pid_max") == 0) {
-		uint64_t a;
-		uint32_t v = 32768;
+	} else if (strcmp(rel, "cpuinfo") == 0) {
+		/* One entry per guest CPU: counted from the per-CPU hotplug threads (cpuhp/N). */
+		int ncpu = 0;
 
-		if (xv_kernel_symbol(s->k, "pid_max", &a) == 0)
-			xv_kernel_read_u32(s->k, a, &v);
-		sh_printf(out, "%u\n", v);
+		for (size_t i = 0; i < s->snap.ntasks; i++)
+			if (s->snap.tasks[i].t.kthread && strncmp(s->snap.tasks[i].t.comm, "cpuhp/", 6) == 0)
+				ncpu++;
+		for (int c = 0; c < (ncpu ? ncpu : 1); c++)
+			sh_printf(out, "processor\t: %d\n\n", c);
+	} else if (strcmp(rel, "sys/kernel/pid_max") == 0) {
+		sh_printf(out, "%u\n", sh_guest_pid_max(s));
 	} else if (strcmp(rel, "sys/kernel/hostname") == 0) {
 		sh_printf(out, "%s\n", ki->nodename);
 	} else if (strcmp(rel, "sys/kernel/osrelease") == 0) {

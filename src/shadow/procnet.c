@@ -29,6 +29,20 @@ struct sock_ref {
 	uint64_t ino;
 };
 
+static int by_sk(const void *a, const void *b)
+{
+	const struct sock_ref *x = a, *y = b;
+
+	return (x->sk > y->sk) - (x->sk < y->sk);
+}
+
+static int by_ino(const void *a, const void *b)
+{
+	const struct sock_ref *x = a, *y = b;
+
+	return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
 /* Sockets reachable from the open files of the guest's processes (deduplicated). Sockets no
  * process holds (TIME_WAIT, kernel sockets) are not seen this way. */
 static int collect_socks(struct shadow *s, struct sock_ref **out, size_t *n)
@@ -47,10 +61,16 @@ static int collect_socks(struct shadow *s, struct sock_ref **out, size_t *n)
 			continue;
 		if (max > 65536)
 			max = 65536;
-		for (uint32_t fd = 0; fd < max; fd++) {
-			uint64_t file;
+		uint64_t *fdv = malloc((size_t)max * 8);
 
-			if (xv_kernel_read_u64(s->k, arr + (uint64_t)fd * 8, &file) < 0 || !file)
+		if (!fdv || xv_kernel_read(s->k, arr, fdv, (size_t)max * 8) < 0) {
+			free(fdv);
+			continue;
+		}
+		for (uint32_t fd = 0; fd < max; fd++) {
+			uint64_t file = xv_le64(&fdv[fd]);
+
+			if (!file)
 				continue;
 			if (xv_obj_str(s->k, "file", "f_path.dentry->d_sb->s_type->name", file, fstype,
 				       sizeof(fstype)) < 0 ||
@@ -58,14 +78,8 @@ static int collect_socks(struct shadow *s, struct sock_ref **out, size_t *n)
 				continue;
 			uint64_t sock = f64(s, "file", "private_data", file);
 			uint64_t sk = sock ? f64(s, "socket", "sk", sock) : 0;
-			size_t j;
 
 			if (!sk)
-				continue;
-			for (j = 0; j < cnt; j++)
-				if (v[j].sk == sk)
-					break;
-			if (j < cnt)
 				continue;
 			if (cnt == cap) {
 				if (cap >= SH_MAX_SOCKS)
@@ -75,6 +89,7 @@ static int collect_socks(struct shadow *s, struct sock_ref **out, size_t *n)
 
 				if (!p) {
 					free(v);
+					free(fdv);
 					return -ENOMEM;
 				}
 				v = p;
@@ -83,17 +98,20 @@ static int collect_socks(struct shadow *s, struct sock_ref **out, size_t *n)
 			v[cnt].ino = f64(s, "file", "f_inode->i_ino", file);
 			cnt++;
 		}
+		free(fdv);
 	}
-	/* Order by inode: stable output. */
-	for (size_t i = 1; i < cnt; i++)
-		for (size_t j = i; j > 0 && v[j - 1].ino > v[j].ino; j--) {
-			struct sock_ref tmp = v[j];
+	/* One entry per sock (several fds may share one), in inode order like a stable listing. */
+	size_t u = 0;
 
-			v[j] = v[j - 1];
-			v[j - 1] = tmp;
-		}
+	if (cnt) {
+		qsort(v, cnt, sizeof(*v), by_sk);
+		for (size_t i = 0; i < cnt; i++)
+			if (!u || v[u - 1].sk != v[i].sk)
+				v[u++] = v[i];
+		qsort(v, u, sizeof(*v), by_ino);
+	}
 	*out = v;
-	*n = cnt;
+	*n = u;
 	return 0;
 }
 
@@ -117,9 +135,16 @@ static void put_inet(struct shadow *s, uint64_t sk, uint64_t ino, int i, int v6,
 	uint64_t tx = 0, rx = 0;
 
 	rport = ((rport & 0xff) << 8) | ((rport >> 8) & 0xff);
-	if (tcp && state == 10) { /* TCP_LISTEN */
+	if (tcp && state == 10) { /* TCP_LISTEN: get_tcp4_sock() */
 		rx = SK("sk_ack_backlog");
-		tx = SK("sk_max_ack_backlog");
+	} else if (tcp) {
+		uint32_t w = (uint32_t)f64(s, "tcp_sock", "write_seq", sk);
+		uint32_t u = (uint32_t)f64(s, "tcp_sock", "snd_una", sk);
+		int32_t r = (int32_t)((uint32_t)f64(s, "tcp_sock", "rcv_nxt", sk) -
+				      (uint32_t)f64(s, "tcp_sock", "copied_seq", sk));
+
+		tx = w - u;
+		rx = r > 0 ? (uint64_t)r : 0;
 	}
 	size_t start = out->len;
 
@@ -139,7 +164,7 @@ static void put_inet(struct shadow *s, uint64_t sk, uint64_t ino, int i, int v6,
 		  state, (unsigned)tx, (unsigned)rx, 0, 0ul, 0, (unsigned)SK("sk_uid.val"), 0, ino,
 		  (int)SK("__sk_common.skc_refcnt.refs.counter"), 0);
 	if (tcp) {
-		sh_printf(out, " 20 4 0 10 -1");
+		sh_printf(out, state == 10 ? " 100 0 0 10 0" : " 20 4 0 10 -1");
 		if (v6)
 			sh_printf(out, "\n");
 		else

@@ -9,7 +9,7 @@
 #include "xvids/err.h"
 #include "xvids/obj.h"
 
-#define NSEC_PER_TICK 10000000ull /* USER_HZ = 100 */
+#define NSEC_PER_TICK UINT64_C(10000000) /* USER_HZ = 100 */
 #define SH_CMDLINE_MAX (128u << 10)
 #define SH_MAX_FDS 65536u
 
@@ -79,6 +79,39 @@ static void put_cmdline(struct shadow *s, const struct sh_task *t, struct sh_buf
 	free(b);
 }
 
+#define PF_WQ_WORKER 0x00000020u
+#define PF_KTHREAD 0x00200000u
+
+/* proc_task_name(): a workqueue worker's comm gets "+desc" (busy) or "-desc", a kernel
+ * thread's its full name when comm had to be cut to 16 bytes. */
+void sh_task_name(struct shadow *s, const struct sh_task *t, char *buf, size_t size)
+{
+	uint32_t flags = (uint32_t)T("flags");
+	uint64_t kt = (flags & PF_KTHREAD) ? T("worker_private") : 0;
+	char tmp[64];
+
+	snprintf(buf, size, "%s", t->t.comm);
+	if (!kt)
+		return;
+	if (flags & PF_WQ_WORKER) {
+		uint64_t worker = f64(s, "kthread", "data", kt);
+		char desc[32] = "";
+
+		if (worker && f64(s, "worker", "pool", worker) &&
+		    xv_obj_str(s->k, "worker", "desc", worker, desc, sizeof(desc)) == 0 && desc[0]) {
+			snprintf(tmp, sizeof(tmp), "%s%c%s", t->t.comm,
+				 f64(s, "worker", "current_work", worker) ? '+' : '-', desc);
+			snprintf(buf, size, "%s", tmp);
+		}
+	} else if (f64(s, "kthread", "full_name", kt) &&
+		   xv_obj_str(s->k, "kthread", "full_name", kt, tmp, sizeof(tmp)) == 0 && tmp[0]) {
+		snprintf(buf, size, "%s", tmp);
+	}
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			*p = '?';
+}
+
 static const char *state_name(char c)
 {
 	switch (c) {
@@ -111,11 +144,13 @@ static void put_stat(struct shadow *s, const struct sh_task *t, struct sh_buf *o
 	int sid = pid_of(s, f64(s, "signal_struct", "pids[3]", sig));
 	long prio = (long)(int)T("prio") - 100;
 	uint64_t start = T("start_boottime");
+	char name[64];
 
+	sh_task_name(s, t, name, sizeof(name));
 	sh_printf(out, "%d (%s) %c %d %d %d %d %d %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 		  " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %ld %d %d 0 %" PRIu64 " %" PRIu64
 		  " %" PRIu64 " %" PRIu64,
-		  t->t.pid, t->t.comm, t->t.state, t->t.ppid, pgrp, sid, 0, -1, (unsigned)T("flags"),
+		  t->t.pid, name, t->t.state, t->t.ppid, pgrp, sid, 0, -1, (unsigned)T("flags"),
 		  T("min_flt"), f64(s, "signal_struct", "cmin_flt", sig), T("maj_flt"),
 		  f64(s, "signal_struct", "cmaj_flt", sig), T("utime") / NSEC_PER_TICK,
 		  T("stime") / NSEC_PER_TICK,
@@ -144,10 +179,12 @@ static void put_status(struct shadow *s, const struct sh_task *t, struct sh_buf 
 	int pgrp = pid_of(s, f64(s, "signal_struct", "pids[2]", sig));
 	int sid = pid_of(s, f64(s, "signal_struct", "pids[3]", sig));
 	uint64_t fs = T("fs"), files = T("files");
+	char name[64];
 
+	sh_task_name(s, t, name, sizeof(name));
 	sh_printf(out, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
 		  "PPid:\t%d\nTracerPid:\t0\n",
-		  t->t.comm, (unsigned)f64(s, "fs_struct", "umask", fs), state_name(t->t.state),
+		  name, (unsigned)f64(s, "fs_struct", "umask", fs), state_name(t->t.state),
 		  t->t.tgid, t->t.pid, t->t.ppid);
 	sh_printf(out, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
 		  (unsigned)f64(s, "cred", "uid.val", cred), (unsigned)f64(s, "cred", "euid.val", ecred),
@@ -178,7 +215,7 @@ static void put_status(struct shadow *s, const struct sh_task *t, struct sh_buf 
 			  hiwater * kb, total * kb, MM("locked_vm") * kb, MM("pinned_vm.counter") * kb,
 			  hw * kb, rss * kb, anon * kb, file * kb, shm * kb, MM("data_vm") * kb,
 			  MM("stack_vm") * kb,
-			  ((MM("end_code") & ~4095ull) - (MM("start_code") & ~4095ull)) / 1024, 0ull,
+			  ((MM("end_code") & ~(uint64_t)4095) - (MM("start_code") & ~(uint64_t)4095)) / 1024, (uint64_t)0,
 			  MM("pgtables_bytes.counter") / 1024,
 			  (uint64_t)MM("rss_stat.count[2].counter") * kb);
 	}
@@ -318,8 +355,12 @@ int sh_proc_pid_file(struct shadow *s, const struct sh_task *t, const char *name
 		put_status(s, t, out);
 	else if (strcmp(name, "cmdline") == 0)
 		put_cmdline(s, t, out);
-	else if (strcmp(name, "comm") == 0)
-		sh_printf(out, "%s\n", t->t.comm);
+	else if (strcmp(name, "comm") == 0) {
+		char n[64];
+
+		sh_task_name(s, t, n, sizeof(n));
+		sh_printf(out, "%s\n", n);
+	}
 	else if (strcmp(name, "statm") == 0) {
 		uint64_t mm = t->t.kthread ? 0 : t->t.mm;
 
@@ -333,4 +374,70 @@ int sh_proc_pid_file(struct shadow *s, const struct sh_task *t, const char *name
 	} else
 		return -ENOENT;
 	return out->oom ? -ENOMEM : 0;
+}
+
+struct thr_ctx {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int thr_visit(struct xv_kernel *k, uint64_t task, void *arg)
+{
+	struct thr_ctx *c = arg;
+
+	(void)k;
+	if (c->n == c->cap)
+		return 1;
+	c->v[c->n++] = task;
+	return 0;
+}
+
+int sh_task_threads(struct shadow *s, const struct sh_task *t, uint64_t **tasks, size_t *n)
+{
+	uint32_t head, node;
+	uint64_t sig = T("signal");
+	struct thr_ctx c = { .cap = 4096 };
+
+	*tasks = NULL;
+	*n = 0;
+	if (!sig || xv_off(s->k, "signal_struct", "thread_head", &head) < 0 ||
+	    xv_off(s->k, "task_struct", "thread_node", &node) < 0)
+		return -ENOENT;
+	c.v = malloc(c.cap * sizeof(uint64_t));
+	if (!c.v)
+		return -ENOMEM;
+	xv_list_walk(s->k, sig + head, node, c.cap, thr_visit, &c);
+	if (!c.n) /* a task that is not on its group's list: itself */
+		c.v[c.n++] = t->t.addr;
+	*tasks = c.v;
+	*n = c.n;
+	return 0;
+}
+
+int sh_thread_read(struct shadow *s, const struct sh_task *leader, int tid, struct sh_task *out)
+{
+	uint64_t *v;
+	size_t n;
+	uint32_t pid_off, prio_off, p;
+	int rc = -ENOENT;
+
+	if (xv_off(s->k, "task_struct", "pid", &pid_off) < 0 ||
+	    xv_off(s->k, "task_struct", "static_prio", &prio_off) < 0 ||
+	    sh_task_threads(s, leader, &v, &n) < 0)
+		return -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		if (xv_kernel_read_u32(s->k, v[i] + pid_off, &p) < 0 || (int)p != tid)
+			continue;
+		memset(out, 0, sizeof(*out));
+		rc = xv_task_read(s->k, v[i], &out->t);
+		if (rc < 0)
+			break;
+		out->on_list = leader->on_list;
+		out->in_pidtab = leader->in_pidtab;
+		if (xv_kernel_read_u32(s->k, v[i] + prio_off, &p) == 0)
+			out->nice = (int)p - 120;
+		break;
+	}
+	free(v);
+	return rc;
 }

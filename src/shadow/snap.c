@@ -51,6 +51,18 @@ static int pid_entry(struct xv_kernel *k, uint64_t index, uint64_t entry, void *
 	return 0;
 }
 
+struct addr_idx {
+	uint64_t addr;
+	size_t i;
+};
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct addr_idx *x = a, *y = b;
+
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
 static int by_pid(const void *a, const void *b)
 {
 	const struct sh_task *x = a, *y = b;
@@ -105,14 +117,25 @@ static int snap_take(struct shadow *s, struct sh_snap *sn)
 		sn->tasks[sn->ntasks].on_list = 1;
 		sn->ntasks++;
 	}
-	for (size_t j = 0; j < w.n; j++) {
-		size_t i;
+	/* Match PID-table leaders to list entries through a sorted index of list addresses. */
+	struct addr_idx *idx = malloc((nlist ? nlist : 1) * sizeof(*idx));
 
-		for (i = 0; i < nlist; i++)
-			if (sn->tasks[i].t.addr == w.leaders[j])
-				break;
-		if (i < nlist) {
-			sn->tasks[i].in_pidtab = 1;
+	if (!idx) {
+		free(list);
+		free(w.leaders);
+		free(sn->tasks);
+		sn->tasks = NULL;
+		return xv_err(ENOMEM, "out of memory for %zu tasks", nlist);
+	}
+	for (size_t i = 0; i < nlist; i++)
+		idx[i] = (struct addr_idx){ sn->tasks[i].t.addr, i };
+	qsort(idx, nlist, sizeof(*idx), by_addr);
+	for (size_t j = 0; j < w.n; j++) {
+		struct addr_idx key = { w.leaders[j], 0 };
+		struct addr_idx *hit = nlist ? bsearch(&key, idx, nlist, sizeof(*idx), by_addr) : NULL;
+
+		if (hit) {
+			sn->tasks[hit->i].in_pidtab = 1;
 			continue;
 		}
 		/* Only in the PID table: a task unlinked from the task list. */
@@ -129,8 +152,16 @@ static int snap_take(struct shadow *s, struct sh_snap *sn)
 		if (xv_kernel_read_u32(k, sn->tasks[i].t.addr + static_prio, &sp) == 0)
 			sn->tasks[i].nice = (int)sp - 120;
 	}
+	free(idx);
 	qsort(sn->tasks, sn->ntasks, sizeof(*sn->tasks), by_pid);
+	/* /proc/loadavg prints the last pid handed out: the IDR's cursor - 1. */
+	uint32_t next_off;
+	uint32_t next;
+
 	sn->last_pid = w.last_pid;
+	if (xv_off(k, "pid_namespace", "idr.idr_next", &next_off) == 0 &&
+	    xv_kernel_read_u32(k, ns + next_off, &next) == 0 && next > 0 && next < SH_MAX_PIDS)
+		sn->last_pid = (int)next - 1;
 	free(list);
 	free(w.leaders);
 	sn->taken = now_mono();
