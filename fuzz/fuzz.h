@@ -1,0 +1,73 @@
+/* fuzz.h — small helpers shared by the libFuzzer targets: a byte cursor over the input, RAM buffers. */
+#ifndef XV_FUZZ_H
+#define XV_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/bytes.h"
+
+/* The libFuzzer entry point; the regression tests compile the same file under another name. */
+#ifndef FUZZ_ENTRY
+#define FUZZ_ENTRY LLVMFuzzerTestOneInput
+#endif
+int FUZZ_ENTRY(const uint8_t *data, size_t size);
+
+/* Reads past the end yield zeros, so every input is a complete (possibly silly) description. */
+struct fz {
+	const uint8_t *p;
+	size_t n, pos;
+};
+
+static inline void fz_init(struct fz *f, const uint8_t *p, size_t n)
+{
+	f->p = p;
+	f->n = n;
+	f->pos = 0;
+}
+
+static inline uint8_t fz_u8(struct fz *f)
+{
+	return f->pos < f->n ? f->p[f->pos++] : 0;
+}
+
+static inline uint32_t fz_u32(struct fz *f)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v |= (uint32_t)fz_u8(f) << (8 * i);
+	return v;
+}
+
+static inline uint64_t fz_u64(struct fz *f)
+{
+	uint64_t lo = fz_u32(f);
+
+	return lo | (uint64_t)fz_u32(f) << 32;
+}
+
+static inline const uint8_t *fz_rest(struct fz *f, size_t *len)
+{
+	*len = f->n - f->pos;
+	return f->p + f->pos;
+}
+
+/* A zeroed copy of data in a buffer of at least min bytes (page tables want whole pages). */
+static inline uint8_t *fz_ram(const uint8_t *data, size_t len, size_t min, size_t *size)
+{
+	size_t sz = len > min ? len : min;
+	uint8_t *b;
+
+	sz = (sz + 4095) & ~(size_t)4095;
+	b = calloc(1, sz);
+	if (!b)
+		abort();
+	memcpy(b, data, len);
+	*size = sz;
+	return b;
+}
+
+#endif
