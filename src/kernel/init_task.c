@@ -8,6 +8,9 @@
 #include "xvids/err.h"
 #include "xvids/obj.h"
 
+/* Re-reads of a candidate's task ring before it is rejected (see it_hit). */
+#define RING_TRIES 16
+
 struct it_search {
 	struct xv_kernel *k;
 	uint32_t comm_off, tasks_off, pid_off, parent_off;
@@ -34,15 +37,24 @@ static int it_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 		return 0;
 	if (xv_kernel_read_u64(k, task + s->parent_off, &parent) < 0 || parent != task)
 		return 0;
-	if (xv_kernel_read_u64(k, task + s->tasks_off, &next) < 0 ||
-	    xv_kernel_read_u64(k, task + s->tasks_off + 8, &prev) < 0)
-		return 0;
-	if (xv_kernel_read_u64(k, next + 8, &back) < 0 || back != task + s->tasks_off)
-		return 0;
-	if (xv_kernel_read_u64(k, prev, &back) < 0 || back != task + s->tasks_off)
-		return 0;
-	s->found = task;
-	return 1;
+	/* A live guest forks and reaps while we read: the ring can change between reading
+	 * tasks.prev and prev->next. A real init_task passes on a re-read; a stale copy never does. */
+	for (int attempt = 0; attempt < RING_TRIES; attempt++) {
+		if (xv_kernel_read_u64(k, task + s->tasks_off, &next) < 0 ||
+		    xv_kernel_read_u64(k, task + s->tasks_off + 8, &prev) < 0)
+			return 0;
+		if (xv_kernel_read_u64(k, next + 8, &back) < 0)
+			return 0;
+		if (back != task + s->tasks_off)
+			continue;
+		if (xv_kernel_read_u64(k, prev, &back) < 0)
+			return 0;
+		if (back != task + s->tasks_off)
+			continue;
+		s->found = task;
+		return 1;
+	}
+	return 0;
 }
 
 int xv_kernel_find_init_task(struct xv_kernel *k)
