@@ -8,7 +8,7 @@ PKGS=(
   libyara-dev libfuse3-dev fuse3 libseccomp-dev libtelnet-dev
   qemu-system-arm qemu-system-x86 qemu-utils busybox-static cpio gzip xz-utils zstd
   socat telnet netcat-openbsd tcpdump tshark python3 iproute2 hyperfine kmod
-  chkrootkit aide
+  chkrootkit aide tripwire
 )
 [ "${XVIDS_DEPS_EXTRA:-}" ] && PKGS+=($XVIDS_DEPS_EXTRA)
 
@@ -25,6 +25,9 @@ SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer no without a prompt.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+# tripwire would ask for passphrases to make site and local keys: tests make their own keys.
+printf '%s\n' "tripwire tripwire/use-sitekey boolean false" "tripwire tripwire/use-localkey boolean false" \
+  "tripwire tripwire/installed note" | $SUDO debconf-set-selections
 [ $need_arm64 -eq 1 ] && $SUDO dpkg --add-architecture arm64
 echo "xvids: installing: ${missing[*]:-(arm64 package lists)}" >&2
 $SUDO apt-get update -qq

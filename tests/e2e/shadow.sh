@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shadow.sh — issue 7: unmodified host tools (uname, ps, cat, netstat, kill, chkrootkit, aide) run
+# shadow.sh — issue 7: unmodified host tools (uname, ps, cat, netstat, kill, chkrootkit, aide, tripwire) run
 # through `xvids shadow` see the guest: its kernel, processes, modules, sockets, files; never the host.
 source "$(dirname "$0")/lib.sh"
 
@@ -127,7 +127,8 @@ sh_run "$vm" sh -c 'echo x > /etc/xvids-write-test' 2>/dev/null && fail "$ARCH: 
 # ------------------------------------------------------------- chkrootkit
 # The clean and the infected guest are checked at the same time (chkproc's 4,194,304 probes
 # take a minute or two each).
-CHK_TESTS="aliens sniffer lkm"
+# Every test of chkrootkit (CHK_TESTS="aliens sniffer lkm" for a quicker run by hand).
+CHK_TESTS=${CHK_TESTS:-}
 rkrun="" hidden=""
 if need chkrootkit chkrootkit chkrootkit; then
   wait "$rkjob"
@@ -150,7 +151,8 @@ if need chkrootkit chkrootkit chkrootkit; then
   if grep -Eq 'INFECTED|Possible .*(installed|rootkit)|PROMISC|hidden for' "$W/chk-clean"; then
     fail "$ARCH: chkrootkit reports findings on the clean guest"; grep -E 'INFECTED|Possible|PROMISC|hidden' "$W/chk-clean"
   else
-    pass "$ARCH: chkrootkit ($CHK_TESTS) on the clean guest: nothing infected"
+    nchk=$(grep -o "^Checking \`[^']*'" "$W/chk-clean" | sort -u | wc -l)
+    pass "$ARCH: chkrootkit (${CHK_TESTS:-all $nchk checks}) on the clean guest: nothing infected"
   fi
   grep -q 'hidden processes with chkproc' "$W/chk-clean" && ! grep -q 'chkproc and chkdirs: not tested\|sniffer.*not tested' "$W/chk-clean" &&
     pass "$ARCH: chkproc and ifpromisc ran (tested, unlike chkrootkit -r ROOT)" || fail "$ARCH: chkproc/ifpromisc not tested"
@@ -187,8 +189,67 @@ EOF
   fi
   sh_run "$vm" --bind "$W:/w" aide --check -c /w/aide.conf >"$W/aide-c0" 2>&1
   [ $? = 0 ] && pass "$ARCH: aide --check right after --init: no differences" || { fail "$ARCH: aide --check clean"; head -30 "$W/aide-c0"; }
-  # the intrusion: one file changed, one added, one removed
-  gcmd "$run" 'echo defaced >> /www/index.html; echo evil > /etc/cron.evil; rm /home/user/notes.txt; echo done' >/dev/null
+fi
+
+# ---------------------------------------------------------------- Tripwire
+# Keys, signed configuration and policy are made on the host with twadmin (passphrases on the
+# command line: no prompt); the database and local key names carry $(HOSTNAME), which tripwire
+# takes from uname(2): the guest's nodename through the shadow. twadmin checks the paths in the
+# configuration, so the work directory is bound at the same path inside the shadow.
+HAVE_TW=0
+if need tripwire tripwire tripwire; then
+  HAVE_TW=1
+  gnode=$(gcmd "$run" 'uname -n' | tr -d '\r')
+  twadmin --generate-keys -S "$W/site.key" -Q xvids-site-pass >/dev/null &&
+    twadmin --generate-keys -L "$W/$gnode-local.key" -P xvids-local-pass >/dev/null || fail "$ARCH: twadmin --generate-keys"
+  cat >"$W/twcfg.txt" <<EOF
+ROOT          =/usr/sbin
+POLFILE       =$W/tw.pol
+DBFILE        =$W/\$(HOSTNAME).twd
+REPORTFILE    =$W/\$(HOSTNAME).twr
+SITEKEYFILE   =$W/site.key
+LOCALKEYFILE  =$W/\$(HOSTNAME)-local.key
+EDITOR        =/bin/false
+LATEPROMPTING =false
+LOOSEDIRECTORYCHECKING =true
+MAILNOTIFYVIOLATIONS =false
+EMAILREPORTLEVEL =3
+REPORTLEVEL   =3
+SYSLOGREPORTING =false
+MAILMETHOD    =SENDMAIL
+MAILPROGRAM   =/bin/false
+TEMPDIRECTORY =$W
+EOF
+  cat >"$W/twpol.txt" <<'EOF'
+(rulename = "guest files", severity = 100)
+{
+  /etc  -> $(ReadOnly) ;
+  /www  -> $(ReadOnly) ;
+  /home -> $(ReadOnly) ;
+  /root -> $(ReadOnly) ;
+  /bin  -> $(ReadOnly) ;
+  /sbin -> $(ReadOnly) ;
+}
+EOF
+  twadmin --create-cfgfile -c "$W/tw.cfg" -S "$W/site.key" -Q xvids-site-pass "$W/twcfg.txt" >/dev/null &&
+    twadmin --create-polfile -c "$W/tw.cfg" -p "$W/tw.pol" -S "$W/site.key" -Q xvids-site-pass "$W/twpol.txt" >/dev/null ||
+    fail "$ARCH: twadmin --create-cfgfile/--create-polfile"
+  if sh_run "$vm" --bind "$W:$W" tripwire --init -c "$W/tw.cfg" -P xvids-local-pass >"$W/tw-init" 2>&1 &&
+     [ -s "$W/$gnode.twd" ]; then
+    pass "$ARCH: tripwire --init over the guest's files (database named after the guest: $gnode.twd)"
+  else
+    fail "$ARCH: tripwire --init"; tail -5 "$W/tw-init"; ls "$W"
+  fi
+  sh_run "$vm" --bind "$W:$W" tripwire --check -c "$W/tw.cfg" >"$W/tw-c0" 2>&1
+  rc=$?
+  [ $rc = 0 ] && grep -q 'Total violations found: *0' "$W/tw-c0" && pass "$ARCH: tripwire --check right after --init: no violations" ||
+    { fail "$ARCH: tripwire --check clean (exit $rc)"; grep -A3 -E 'Added:|Removed:|Modified:|rror' "$W/tw-c0" | head -30; }
+fi
+
+# --------------------------------------------------- the intrusion, then the checks
+# one file changed, one added, one removed
+gcmd "$run" 'echo defaced >> /www/index.html; echo evil > /etc/cron.evil; rm /home/user/notes.txt; echo done' >/dev/null
+if [ -s "$W/aide.db" ]; then
   sh_run "$vm" --bind "$W:/w" aide --check -c /w/aide.conf >"$W/aide-c1" 2>&1
   python3 - "$W/aide-c1" "$ARCH" <<'EOF'
 import re, sys
@@ -200,6 +261,24 @@ added, removed, changed = section("Added"), section("Removed"), section("Changed
 ok = added == {"/etc/cron.evil"} and removed == {"/home/user/notes.txt"} and \
      "/www/index.html" in changed and changed <= {"/www/index.html", "/etc", "/home/user"}
 print(("PASS" if ok else "FAIL") + f": {arch}: aide --check after the intrusion: added {sorted(added)}, removed {sorted(removed)}, changed {sorted(changed)}")
+EOF
+fi
+if [ "$HAVE_TW" = 1 ] && [ -s "$W/$gnode.twd" ]; then
+  sh_run "$vm" --bind "$W:$W" tripwire --check -c "$W/tw.cfg" >"$W/tw-c1" 2>&1
+  rc=$?
+  # exit status: 1 added, 2 removed, 4 modified
+  python3 - "$W/tw-c1" "$ARCH" "$rc" <<'EOF'
+import re, sys
+t, arch, rc = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3])
+def section(name):
+    out = set()
+    for m in re.finditer(r"^" + name + r":\n((?:\".*\"\n)+)", t, re.M):
+        out |= {l.strip().strip('"') for l in m.group(1).splitlines()}
+    return out
+added, removed, modified = section("Added"), section("Removed"), section("Modified")
+ok = rc == 7 and added == {"/etc/cron.evil"} and removed == {"/home/user/notes.txt"} and \
+     "/www/index.html" in modified and modified <= {"/www/index.html", "/etc", "/home/user", "/www"}
+print(("PASS" if ok else "FAIL") + f": {arch}: tripwire --check after the intrusion (exit {rc}): added {sorted(added)}, removed {sorted(removed)}, modified {sorted(modified)}")
 EOF
 fi
 
