@@ -183,7 +183,7 @@ int xvd_dedup(char ***keys, size_t *nkeys, const struct xvd_find *f, int n, int 
 	for (int i = 0; i < n; i++) {
 		const char *key = f[i].key;
 		isnew[i] = 0;
-		if (bsearch(&key, *keys, *nkeys, sizeof(char *), cmpstr))
+		if (*nkeys && bsearch(&key, *keys, *nkeys, sizeof(char *), cmpstr))
 			continue;
 		/* Two findings with one key in the same run alert once. */
 		int dup = 0;
