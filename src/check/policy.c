@@ -1,6 +1,7 @@
 /* policy.c — parse and validate the policy file's lines; the checks give them meaning. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,22 +9,115 @@
 #include "xvids/err.h"
 #include "xvids/policy.h"
 
+/* What a key's value must look like. Checked at load: a typo (uid=abc, severity=hihg) must refuse
+ * the policy, never become uid 0 or the default severity. */
+enum vtype {
+	V_TEXT,   /* any string; globs where documented */
+	V_UID,    /* decimal 0..4294967295 */
+	V_ID,     /* fchk: N or !N, N decimal 0..4294967295 */
+	V_SEV,    /* info low medium high critical */
+	V_MODE,   /* fchk: octal permission bits <= 07777, optionally after '/' (any) or '-' (all) */
+	V_U64,    /* decimal, unsigned 64-bit */
+	V_S64,    /* decimal, signed 64-bit (mtime: seconds, may predate 1970) */
+	V_SHA256, /* 64 hex digits */
+	V_FTYPE,  /* file dir symlink chardev blockdev fifo socket */
+};
+
+struct key_spec {
+	const char *key;
+	enum vtype type;
+};
+
 /* Which actions and keys each kind accepts: an unknown word is an error, never ignored. */
 struct kind_spec {
 	const char *kind;
 	const char *actions[4];
-	const char *keys[12];
+	struct key_spec keys[13];
 };
 
 static const struct kind_spec kinds[] = {
-	{ "process", { "allow", "deny" }, { "comm", "exe", "uid", "severity" } },
-	{ "kthread", { "allow", "deny" }, { "comm", "severity" } },
-	{ "module", { "allow", "deny" }, { "name", "severity" } },
+	{ "process", { "allow", "deny" },
+	  { { "comm", V_TEXT }, { "exe", V_TEXT }, { "uid", V_UID }, { "severity", V_SEV } } },
+	{ "kthread", { "allow", "deny" }, { { "comm", V_TEXT }, { "severity", V_SEV } } },
+	{ "module", { "allow", "deny" }, { { "name", V_TEXT }, { "severity", V_SEV } } },
 	{ "file", { "expect", "deny" },
-	  { "path", "type", "mode", "uid", "gid", "size", "mtime", "sha256", "target", "inode",
-	    "nlink", "severity" } },
-	{ "tree", { "include", "exclude" }, { "path", "attrs" } },
+	  { { "path", V_TEXT }, { "type", V_FTYPE }, { "mode", V_MODE }, { "uid", V_ID },
+	    { "gid", V_ID }, { "size", V_U64 }, { "mtime", V_S64 }, { "sha256", V_SHA256 },
+	    { "target", V_TEXT }, { "inode", V_U64 }, { "nlink", V_U64 }, { "severity", V_SEV } } },
+	/* attrs is checked by fchk's scope rules (xv_fa_parse), which own the attribute names. */
+	{ "tree", { "include", "exclude" }, { { "path", V_TEXT }, { "attrs", V_TEXT } } },
 };
+
+static const char *const sev_names[] = { "info", "low", "medium", "high", "critical" };
+/* "unknown": what the file manifest writes for an inode of no known type. */
+static const char *const ftype_names[] = { "file", "dir", "symlink", "chardev", "blockdev", "fifo",
+					   "socket", "unknown" };
+
+/* Decimal digits only (no sign, space or '+'), at most max. */
+static int dec_ok(const char *s, uint64_t max)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		if (v > (max - (uint64_t)(*s - '0')) / 10)
+			return 0;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	return 1;
+}
+
+static int word_in(const char *const *list, size_t n, const char *w)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], w) == 0)
+			return 1;
+	return 0;
+}
+
+/* NULL if v is a valid value of type t, else what was expected (for the message). */
+static const char *value_problem(enum vtype t, const char *v)
+{
+	size_t n;
+
+	switch (t) {
+	case V_TEXT:
+		return NULL;
+	case V_UID:
+		return dec_ok(v, UINT32_MAX) ? NULL : "expected a decimal id 0..4294967295";
+	case V_ID:
+		return dec_ok(v + (v[0] == '!'), UINT32_MAX) ? NULL
+			: "expected a decimal id 0..4294967295 or !id";
+	case V_SEV:
+		return word_in(sev_names, 5, v) ? NULL
+			: "expected one of info, low, medium, high, critical";
+	case V_MODE: {
+		const char *d = v + (v[0] == '/' || v[0] == '-');
+		unsigned long m = 0;
+
+		for (n = 0; d[n] >= '0' && d[n] <= '7' && n < 6; n++)
+			m = m * 8 + (unsigned long)(d[n] - '0');
+		return n > 0 && d[n] == '\0' && m <= 07777 ? NULL
+			: "expected octal permission bits like 0644, /6000 or -0002";
+	}
+	case V_U64:
+		return dec_ok(v, UINT64_MAX) ? NULL : "expected a decimal number";
+	case V_S64:
+		return dec_ok(v + (v[0] == '-'), v[0] == '-' ? (uint64_t)INT64_MAX + 1 : INT64_MAX)
+			? NULL : "expected a decimal number";
+	case V_SHA256:
+		for (n = 0; isxdigit((unsigned char)v[n]); n++)
+			;
+		return n == 64 && v[n] == '\0' ? NULL : "expected 64 hex digits";
+	case V_FTYPE:
+		return word_in(ftype_names, 8, v) ? NULL
+			: "expected file, dir, symlink, chardev, blockdev, fifo, socket or unknown";
+	}
+	return "unknown value type";
+}
 
 struct xv_policy {
 	struct xv_policy_entry *v;
@@ -48,6 +142,14 @@ static int in_list(const char *const *list, size_t n, const char *w)
 		if (strcmp(list[i], w) == 0)
 			return 1;
 	return 0;
+}
+
+static const struct key_spec *find_key(const struct kind_spec *ks, const char *key)
+{
+	for (size_t i = 0; i < sizeof(ks->keys) / sizeof(ks->keys[0]) && ks->keys[i].key; i++)
+		if (strcmp(ks->keys[i].key, key) == 0)
+			return &ks->keys[i];
+	return NULL;
 }
 
 /* Split the next value in place: a bare word (up to space or '#') or a quoted string with \" and
@@ -123,6 +225,8 @@ static int parse_line(struct xv_policy *pol, char *text, int lineno)
 	e.kind = kind;
 	e.action = action;
 	for (;;) {
+		const struct key_spec *kspec;
+		const char *why;
 		char *key, *val;
 
 		while (*p == ' ' || *p == '\t')
@@ -136,7 +240,7 @@ static int parse_line(struct xv_policy *pol, char *text, int lineno)
 			return xv_err(EINVAL, "%s:%d: expected key=value at '%.40s'", pol->name, lineno,
 				      key);
 		*p++ = '\0';
-		if (!in_list(ks->keys, 12, key))
+		if (!(kspec = find_key(ks, key)))
 			return xv_err(EINVAL, "%s:%d: '%s' takes no key '%s'", pol->name, lineno, kind, key);
 		if (*p == ' ' || *p == '\t' || *p == '\0' || *p == '#')
 			return xv_err(EINVAL, "%s:%d: key '%s' has no value", pol->name, lineno, key);
@@ -144,6 +248,8 @@ static int parse_line(struct xv_policy *pol, char *text, int lineno)
 		if (!val)
 			return xv_err(EINVAL, "%s:%d: %s", pol->name, lineno,
 				      err ? err : "missing value");
+		if ((why = value_problem(kspec->type, val)))
+			return xv_err(EINVAL, "%s:%d: %s='%.60s': %s", pol->name, lineno, key, val, why);
 		if (e.nkv >= XV_POLICY_MAX_KEYS)
 			return xv_err(EINVAL, "%s:%d: more than %d keys", pol->name, lineno,
 				      XV_POLICY_MAX_KEYS);

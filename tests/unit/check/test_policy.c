@@ -74,6 +74,67 @@ static void test_rejects(void **state)
 	}
 }
 
+/* Typed values: what a check would otherwise misread (strtoul("abc") is uid 0; an unknown severity
+ * fell back to the default) must refuse the policy, with FILE:LINE, the key and what was expected. */
+static void test_typed_values(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "process allow comm=sh uid=abc\n", "p.pol:1: uid='abc': expected a decimal id" },
+		{ "process allow comm=sh uid=-1\n", "p.pol:1: uid='-1': expected a decimal id" },
+		{ "process allow comm=sh uid=4294967296\n", "p.pol:1: uid='4294967296'" },
+		{ "process allow comm=sh uid=\" 0\"\n", "p.pol:1: uid=' 0'" },
+		{ "process allow comm=sh uid=+0\n", "p.pol:1: uid='+0'" },
+		{ "process allow comm=sh uid=0x10\n", "p.pol:1: uid='0x10'" },
+		{ "# c\nprocess deny comm=nc severity=bogus\n",
+		  "p.pol:2: severity='bogus': expected one of info, low, medium, high, critical" },
+		{ "kthread deny comm=k severity=HIGH\n", "p.pol:1: severity='HIGH'" },
+		{ "module deny name=dummy severity=\"\"\n", "p.pol:1: severity=''" },
+		{ "file deny path=/x severity=urgent\n", "p.pol:1: severity='urgent'" },
+		{ "file deny path=/x mode=0999\n", "p.pol:1: mode='0999': expected octal" },
+		{ "file deny path=/x mode=17777\n", "p.pol:1: mode='17777'" },
+		{ "file deny path=/x mode=/\n", "p.pol:1: mode='/'" },
+		{ "file deny path=/x uid=!x\n", "p.pol:1: uid='!x': expected a decimal id" },
+		{ "file deny path=/x gid=root\n", "p.pol:1: gid='root'" },
+		{ "file expect path=/x size=12k\n", "p.pol:1: size='12k': expected a decimal number" },
+		{ "file expect path=/x size=18446744073709551616\n", "p.pol:1: size=" },
+		{ "file expect path=/x mtime=yesterday\n", "p.pol:1: mtime='yesterday'" },
+		{ "file expect path=/x nlink=-1\n", "p.pol:1: nlink='-1'" },
+		{ "file expect path=/x inode=1.5\n", "p.pol:1: inode='1.5'" },
+		{ "file expect path=/x sha256=abc\n", "p.pol:1: sha256='abc': expected 64 hex digits" },
+		{ "file deny path=/x type=regular\n", "p.pol:1: type='regular': expected file, dir" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct xv_policy *p = parse(bad[i].text);
+
+		if (p || strstr(xv_errmsg(), bad[i].msg) == NULL)
+			fail_msg("case %zu: got %s, message '%s', wanted '%s'", i, p ? "a policy" : "NULL",
+				 xv_errmsg(), bad[i].msg);
+		assert_int_equal(errno, EINVAL);
+	}
+	/* The edges of every type are accepted. */
+	struct xv_policy *p = parse(
+		"process allow comm=sh uid=0\n"
+		"process allow comm=sh uid=4294967295 severity=info\n"
+		"process deny comm=nc severity=critical\n"
+		"kthread deny comm=k severity=low\nmodule deny name=m severity=medium\n"
+		"file deny path=/x mode=/6000 uid=!0 gid=4294967295 severity=high\n"
+		"file deny path=/x mode=-0002 type=socket\n"
+		"file expect path=/x type=file mode=0755 uid=0 gid=0 size=18446744073709551615 "
+		"mtime=-9223372036854775808 inode=1 nlink=0 "
+		"sha256=3d9f00000000000000000000000000000000000000000000000000000000ABCD\n"
+		"file expect path=/y type=unknown mode=0 mtime=9223372036854775807\n");
+
+	if (!p)
+		fail_msg("valid typed values refused: %s", xv_errmsg());
+	assert_int_equal(xv_policy_count(p), 9);
+	xv_policy_free(p);
+	assert_null(parse("file expect path=/x mtime=9223372036854775808\n"));
+	assert_null(parse("file expect path=/x mtime=-9223372036854775809\n"));
+}
+
 static void test_hostile_sizes(void **state)
 {
 	(void)state;
@@ -88,9 +149,12 @@ static void test_hostile_sizes(void **state)
 
 	assert_null(xv_policy_parse(nul, sizeof(nul) - 1, "p.pol"));
 	assert_non_null(strstr(xv_errmsg(), "NUL byte"));
-	/* 17 keys: more than XV_POLICY_MAX_KEYS; every key must be valid, so repeat a legal one. */
-	assert_null(parse("file expect path=a type=f mode=1 uid=1 gid=1 size=1 mtime=1 sha256=1 "
+	/* Every key of the largest kind, valid, then one more: no kind has 16 distinct keys, so the
+	 * 16-key bound is never reached before the repeated key is refused. */
+	assert_null(parse("file expect path=a type=file mode=1 uid=1 gid=1 size=1 mtime=1 sha256="
+			  "00000000000000000000000000000000000000000000000000000000000000ff "
 			  "target=1 inode=1 nlink=1 severity=low path=b\n"));
+	assert_non_null(strstr(xv_errmsg(), "p.pol:1: key 'path' given twice"));
 }
 
 static void test_write_value_roundtrip(void **state)
@@ -127,6 +191,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepts),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_typed_values),
 		cmocka_unit_test(test_hostile_sizes),
 		cmocka_unit_test(test_write_value_roundtrip),
 	};

@@ -201,7 +201,8 @@ static void test_policy_lines(void **state)
 
 	(void)state;
 	/* What the manifest writes must load back: quoted paths with spaces, '#', '='. */
-	p = pol("file expect path=\"/srv/my file#1=x\" type=file mode=0644 sha256=ab\n"
+	p = pol("file expect path=\"/srv/my file#1=x\" type=file mode=0644 "
+		"sha256=ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n"
 		"file deny path=/www/* uid=!0 severity=critical\n");
 	e = xv_policy_get(p, 0);
 	assert_string_equal(xv_policy_value(e, "path"), "/srv/my file#1=x");
