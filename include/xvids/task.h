@@ -54,6 +54,14 @@ int xv_module_list(struct xv_kernel *k, struct xv_module **out, size_t *n);
 /* Modules found by carving struct module out of the mapped module area (independent of the module
  * list: a module unlinked from the list is still there). Addresses; caller frees *addrs. */
 int xv_module_carve(struct xv_kernel *k, uint64_t **addrs, size_t *n);
+/* Modules in the module address tree (mod_tree, the latched red-black tree __module_address()
+ * searches), reached without its symbol: from the tree nodes embedded in the known modules (e.g.
+ * those on the list) up to the root, then every node down from it, each mapped back to its
+ * struct module and validated like a carved one. Bounded in depth and nodes; a cycle or a child
+ * that does not name its parent is -EINVAL/-ELOOP. -ENOTSUP when BTF has no tree nodes
+ * (CONFIG_MODULES_TREE_LOOKUP off). Sorted addresses without duplicates; caller frees *addrs. */
+int xv_module_tree(struct xv_kernel *k, const uint64_t *known, size_t nknown, uint64_t **addrs,
+		   size_t *n);
 int xv_module_read(struct xv_kernel *k, uint64_t addr, struct xv_module *m);
 const char *xv_module_state_name(int state);
 

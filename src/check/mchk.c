@@ -1,4 +1,4 @@
-/* mchk.c — illegal and hidden kernel modules: the module list against sysfs and the module area. */
+/* mchk.c — illegal and hidden kernel modules: the module list against sysfs, the module area and the module address tree. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
@@ -115,12 +115,23 @@ static int corrupt(struct xv_findings *out, const char *what)
 			       "the %s cannot be walked: %s", what, xv_errmsg());
 }
 
+/* "A", "A and B", "A, B and C". */
+static void join3(char *buf, size_t size, const char *const *w, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					i == 0 ? "" : i + 1 == n ? " and " : ", ", w[i]);
+}
+
 int xv_mchk(struct xv_kernel *k, const struct xv_policy *p, struct xv_findings *out)
 {
-	struct view list = { 0 }, carved = { 0 }, kset = { 0 };
+	struct view list = { 0 }, carved = { 0 }, kset = { 0 }, tree = { 0 };
 	struct xv_module *mods = NULL;
-	uint64_t *caddr = NULL;
-	size_t n = 0, nc = 0;
+	uint64_t *caddr = NULL, *taddr = NULL;
+	size_t n = 0, nc = 0, nt = 0;
 	int rc = 0;
 
 	if (xv_module_list(k, &mods, &n) < 0) {
@@ -147,15 +158,29 @@ int xv_mchk(struct xv_kernel *k, const struct xv_policy *p, struct xv_findings *
 	if (kset_view(k, list.n ? &list : &carved, &kset) < 0 && (rc = corrupt(out, "sysfs module kset")) < 0)
 		goto out;
 	view_sort(&kset);
+	/* The module address tree, climbed to from the listed modules (or, with an empty or broken
+	 * list, from the carved or sysfs ones). A kernel without the tree has no such view. */
+	const struct view *from = list.n ? &list : carved.n ? &carved : &kset;
+	int trc = xv_module_tree(k, from->v, from->n, &taddr, &nt);
+
+	if (trc < 0) {
+		nt = 0;
+		if (trc != -ENOTSUP && (rc = corrupt(out, "module address tree")) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < nt && rc == 0; i++)
+		rc = view_add(&tree, taddr[i]);
+	if (rc < 0)
+		goto out;
+	view_sort(&tree);
 
 	struct view cand = { 0 };
+	const struct view *others[3] = { &carved, &kset, &tree };
 
-	for (size_t i = 0; i < carved.n && rc == 0; i++)
-		if (!view_has(&list, carved.v[i]))
-			rc = view_add(&cand, carved.v[i]);
-	for (size_t i = 0; i < kset.n && rc == 0; i++)
-		if (!view_has(&list, kset.v[i]))
-			rc = view_add(&cand, kset.v[i]);
+	for (int o = 0; o < 3; o++)
+		for (size_t i = 0; i < others[o]->n && rc == 0; i++)
+			if (!view_has(&list, others[o]->v[i]))
+				rc = view_add(&cand, others[o]->v[i]);
 	view_sort(&cand);
 	if (cand.n && rc == 0) {
 		/* A module being loaded or unloaded between the walks is not hidden: list again. */
@@ -172,20 +197,30 @@ int xv_mchk(struct xv_kernel *k, const struct xv_policy *p, struct xv_findings *
 	}
 	for (size_t i = 0; i < cand.n && rc == 0; i++) {
 		struct xv_module m;
-		char ev[320];
+		const char *where[3];
+		size_t nw = 0;
+		char ev[400], views[300];
 
 		if (view_has(&list, cand.v[i]) || xv_module_read(k, cand.v[i], &m) < 0)
 			continue;
 		int in_kset = view_has(&kset, m.addr), in_area = view_has(&carved, m.addr);
+		int in_tree = view_has(&tree, m.addr);
 
-		snprintf(ev, sizeof(ev), "not on the module list (/proc/modules, lsmod) but present in %s%s%s",
-			 in_kset ? "sysfs (/sys/module)" : "", in_kset && in_area ? " and " : "",
-			 in_area ? "the module memory area (struct module carved, self-consistent)" : "");
+		if (in_kset)
+			where[nw++] = "sysfs (/sys/module)";
+		if (in_area)
+			where[nw++] = "the module memory area (struct module carved, self-consistent)";
+		if (in_tree)
+			where[nw++] = "the module address tree (mod_tree)";
+		join3(views, sizeof(views), where, nw);
+		snprintf(ev, sizeof(ev), "not on the module list (/proc/modules, lsmod) but present in %s",
+			 views);
 		struct json_object *o = mod_json(&m);
 
 		json_object_object_add(o, "evidence", json_object_new_string(ev));
 		json_object_object_add(o, "in_sysfs", json_object_new_boolean(in_kset));
 		json_object_object_add(o, "in_module_area", json_object_new_boolean(in_area));
+		json_object_object_add(o, "in_mod_tree", json_object_new_boolean(in_tree));
 		rc = xv_findings_add(out, "mchk", "hidden", XV_SEV_CRITICAL, o, m.name,
 				     "hidden module %s at 0x%" PRIx64 ": %s", m.name, m.base, ev);
 		if (rc == 0 && p)
@@ -198,7 +233,9 @@ out:
 	view_free(&list);
 	view_free(&carved);
 	view_free(&kset);
+	view_free(&tree);
 	free(mods);
 	free(caddr);
+	free(taddr);
 	return rc;
 }

@@ -98,16 +98,23 @@ static int children_view(struct xv_kernel *k, struct views *v)
 
 /* ---- policy ---- */
 
+/* A user task whose exe cannot be read (no mm or no exe_file while it is not exiting, or the read
+ * failed) is judged by comm and uid alone: a rule's exe glob is skipped, and a rule that names
+ * nothing but an exe cannot vouch for it (nor deny it). */
 static int rule_matches(const struct xv_policy_entry *e, const struct xv_task *t)
 {
 	const char *comm = xv_policy_value(e, "comm"), *exe = xv_policy_value(e, "exe");
 	const char *uid = xv_policy_value(e, "uid");
+	int noexe = !t->kthread && !t->exe[0];
 
 	if (comm && fnmatch(comm, t->comm, 0) != 0)
 		return 0;
-	if (exe && fnmatch(exe, t->exe, FNM_PATHNAME) != 0)
+	if (exe && !noexe && fnmatch(exe, t->exe, FNM_PATHNAME) != 0)
 		return 0;
-	if (uid && strtoul(uid, NULL, 10) != t->uid)
+	if (exe && noexe && !comm && !uid)
+		return 0;
+	/* The policy loader has checked uid is a decimal 0..2^32-1. */
+	if (uid && strtoull(uid, NULL, 10) != t->uid)
 		return 0;
 	return 1;
 }
@@ -144,18 +151,24 @@ static int judge(const struct xv_policy *p, const struct xv_task *t, struct xv_f
 	if (!deny && (allow || nallow == 0))
 		return 0;
 	struct json_object *o = task_json(t);
-	char ev[256], key[96];
+	char ev[320], key[96];
+	int noexe = !t->kthread && !t->exe[0];
+	const char *why = noexe ? "; its exe could not be read (no mm or exe_file), so it was judged "
+				  "by comm and uid only" : "";
 
 	if (deny)
-		snprintf(ev, sizeof(ev), "denied by %s:%d", deny->file, deny->line);
+		snprintf(ev, sizeof(ev), "denied by %s:%d%s", deny->file, deny->line, why);
 	else
-		snprintf(ev, sizeof(ev), "no '%s allow' rule of the policy matches", kind);
+		snprintf(ev, sizeof(ev), "no '%s allow' rule of the policy matches%s", kind, why);
 	json_object_object_add(o, "evidence", json_object_new_string(ev));
+	if (noexe)
+		json_object_object_add(o, "exe_unreadable", json_object_new_boolean(1));
 	snprintf(key, sizeof(key), "pid=%d comm=%s", t->pid, t->comm);
 	return xv_findings_add(out, "pchk", "unauthorized",
 			       deny ? rule_severity(deny, XV_SEV_HIGH) : XV_SEV_MEDIUM, o, key,
 			       "unauthorized %s pid %d (%s, %s, uid %u): %s", kind, t->pid, t->comm,
-			       t->exe[0] ? t->exe : "no exe", t->uid, ev);
+			       t->kthread ? "kernel thread" : t->exe[0] ? t->exe : "exe unreadable",
+			       t->uid, ev);
 }
 
 /* ---- the check ---- */
@@ -281,8 +294,9 @@ int xv_pchk(struct xv_kernel *k, const struct xv_policy *p, struct xv_findings *
 						  t->pid, t->comm, t->exe)) < 0)
 				goto out;
 		}
-		/* A task on its way out has lost its mm (no exe): judging it would be a false alarm. */
-		if (p && !t->exiting && (t->kthread || t->exe[0]) && (rc = judge(p, t, out)) < 0)
+		/* A task on its way out has lost its mm (no exe): judging it would be a false alarm.
+		 * A running user task without a readable exe is judged by its comm (rule_matches). */
+		if (p && !t->exiting && (rc = judge(p, t, out)) < 0)
 			goto out;
 	}
 	rc = 0;
