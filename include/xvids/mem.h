@@ -42,6 +42,10 @@ void xv_mem_close(struct xv_mem *mem);
 /* Copy len bytes at guest-physical pa. -EFAULT (message names the address) if any byte is
  * outside every segment; never a partial success. */
 int xv_mem_read(struct xv_mem *mem, uint64_t pa, void *buf, size_t len);
+/* The same, for a scan that passes over much memory once: on file-backed sources (ram:, dump:,
+ * qmp: RAM files) the bytes are pread() from the file, so the pages never enter this process's
+ * resident set; elsewhere it is xv_mem_read(). */
+int xv_mem_read_cold(struct xv_mem *mem, uint64_t pa, void *buf, size_t len);
 
 /* Zero-copy view of [pa, pa+len) when it lies inside one mapped segment, else NULL. */
 const void *xv_mem_view(struct xv_mem *mem, uint64_t pa, size_t len);
@@ -69,6 +73,9 @@ int xv_mem_resume(struct xv_mem *mem);
  * work: they fault the pages back in. A long-running reader calls it after a scan of all RAM
  * (kernel discovery does) so that its resident set stays small. */
 int xv_mem_trim(struct xv_mem *mem);
+/* The same for the guest-physical range [pa, pa + len) only: a scan calls it on each window it
+ * has just gone through, so that at most one window of guest pages is ever resident. */
+int xv_mem_trim_range(struct xv_mem *mem, uint64_t pa, uint64_t len);
 
 /* Live sources: re-read the layout after a guest reboot. No-op for files. */
 int xv_mem_refresh(struct xv_mem *mem);

@@ -99,6 +99,7 @@ struct scan_state {
 	uint64_t budget; /* candidate bytes libbpf may still parse */
 	struct btf *best;
 	size_t best_i;
+	uint32_t best_kept;
 	int err;
 };
 
@@ -135,10 +136,10 @@ static int btf_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 	struct xv_btfscan_result *res = st->res;
 	struct xv_btf_cand *c;
 	uint8_t hdr[256];
-	const uint8_t *data = NULL;
-	uint8_t *copy = NULL;
+	struct xv_btf_compacted cb;
 	uint32_t size;
 	struct btf *btf;
+	int rc;
 
 	if (st->skip_image && pa >= st->img_lo && pa < st->img_hi)
 		return 0; /* seen in the image pass */
@@ -183,34 +184,17 @@ static int btf_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 		}
 	}
 	st->budget -= size;
-	if (st->src->view)
-		data = st->src->view(st->src->ctx, pa, size);
-	if (!data) {
-		long got;
-
-		copy = malloc(size);
-		if (!copy)
-			return st->err = xv_err(ENOMEM, "out of memory reading a %u-byte BTF", size);
-		got = xv_phys_read_upto(st->src, pa, copy, size);
-		if (got != (long)size) {
-			c->verdict = XV_BTF_TRUNCATED;
-			why_set(c->why, sizeof(c->why), "claims %u bytes, only %ld in guest RAM", size,
-				got < 0 ? 0L : got);
-			free(copy);
-			return 0;
-		}
-		data = copy;
-	}
-	btf = btf__new(data, size); /* copies the bytes */
-	free(copy);
-	if (!btf) {
-		int e = errno;
+	rc = xv_btf_compact(st->src, pa, size, &cb);
+	if (rc == -ENOMEM)
+		return st->err = rc;
+	if (rc < 0) {
 		c->verdict = XV_BTF_REJECTED;
-		why_set(c->why, sizeof(c->why), "libbpf rejects it (%s): module/split BTF or partial copy",
-			strerror(e ? e : EINVAL));
+		why_set(c->why, sizeof(c->why), "%s", xv_errmsg());
+		xv_err_clear();
 		return 0;
 	}
-	c->ntypes = btf__type_cnt(btf) - 1;
+	btf = cb.btf;
+	c->ntypes = cb.ntypes;
 	if (xv_btf_check_vmlinux(btf, c->why, sizeof(c->why)) < 0) {
 		c->verdict = XV_BTF_NOT_VMLINUX;
 		btf__free(btf);
@@ -226,6 +210,7 @@ static int btf_hit(void *arg, uint64_t pa, const uint8_t *p, size_t avail)
 		}
 		st->best = btf;
 		st->best_i = (size_t)(c - res->cands);
+		st->best_kept = cb.size;
 		c->verdict = XV_BTF_CHOSEN;
 		why_set(c->why, sizeof(c->why), "vmlinux BTF%s",
 			in_image(st, pa, size) ? " inside the kernel image" : "");
@@ -295,9 +280,12 @@ int xv_btfscan_find(const struct xv_phys_src *src, const struct xv_btfscan_opts 
 	}
 	res->btf = st.best;
 	res->pa = chosen_pa;
+	res->kept_size = st.best_kept;
 	for (size_t i = 0; i < res->ncands; i++)
-		if (res->cands[i].pa == chosen_pa)
+		if (res->cands[i].pa == chosen_pa) {
 			res->size = res->cands[i].size;
+			res->ntypes = res->cands[i].ntypes;
+		}
 	return 0;
 }
 
@@ -339,8 +327,9 @@ const char *xv_btf_describe(const struct xv_btfscan_result *res, char *buf, size
 	if (!res || !res->btf)
 		snprintf(buf, len, "no vmlinux BTF");
 	else
-		snprintf(buf, len, "vmlinux BTF, %u types, %.1f MiB at 0x%llx (%zu other candidates)",
-			 btf__type_cnt(res->btf) - 1, res->size / 1048576.0,
-			 (unsigned long long)res->pa, res->nrejected);
+		snprintf(buf, len, "vmlinux BTF, %u types, %.1f MiB at 0x%llx (%zu other candidates); "
+			 "%u data types kept, %.1f MiB", res->ntypes, res->size / 1048576.0,
+			 (unsigned long long)res->pa, res->nrejected, btf__type_cnt(res->btf) - 1,
+			 res->kept_size / 1048576.0);
 	return buf;
 }

@@ -54,9 +54,11 @@ struct xv_btfscan_opts {
 };
 
 struct xv_btfscan_result {
-	struct btf *btf;      /* owned by the result until taken (set to NULL) */
+	struct btf *btf;      /* owned by the result until taken (set to NULL); compacted */
 	uint64_t pa;          /* where it was found */
-	uint32_t size;
+	uint32_t size;        /* its size in guest RAM */
+	uint32_t ntypes;      /* types in guest RAM (btf holds only the kept ones, renumbered) */
+	uint32_t kept_size;   /* bytes of the compacted copy */
 	int full_scan;        /* 1 if all of RAM was scanned, 0 if the image range sufficed */
 	struct xv_btf_cand *cands; /* every candidate examined, in address order */
 	size_t ncands;
@@ -78,6 +80,23 @@ int xv_btf_check_vmlinux(const struct btf *btf, char *why, size_t whylen);
 /* Load from a file: raw BTF (/sys/kernel/btf/vmlinux) or an ELF with a .BTF section (vmlinux).
  * Also checks the vmlinux markers. -errno with a message. */
 int xv_btf_load_file(const char *path, struct btf **out);
+
+/*
+ * Copy the BTF blob at guest-physical [pa, pa + size) without the records xvids never reads
+ * (FUNC, FUNC_PROTO, VAR, DATASEC, DECL_TAG) and the strings only they name; the other types are
+ * renumbered in order and references to dropped ones become void (btfcompact.c says why). The
+ * blob is read through a 64 KiB window, never mapped whole; every record, type id and name
+ * offset is checked. 0 with res->btf (a libbpf object of the compacted copy), or -errno with a
+ * message; libbpf's own warnings are silenced.
+ */
+struct xv_btf_compacted {
+	struct btf *btf;
+	uint32_t ntypes; /* in the blob */
+	uint32_t nkept;  /* in btf */
+	uint32_t size;   /* bytes of the compacted copy */
+};
+int xv_btf_compact(const struct xv_phys_src *src, uint64_t pa, uint32_t size,
+		   struct xv_btf_compacted *res);
 
 /* Short description: "vmlinux BTF, 126611 types, 5.3 MiB at 0x41a2c000". */
 const char *xv_btf_describe(const struct xv_btfscan_result *res, char *buf, size_t len);

@@ -11,25 +11,52 @@
 #include "kernel/kallsyms.h"
 #include "kernel/vmcoreinfo.h"
 #include "util/bytes.h"
+#include "util/scratch.h"
 #include "xvids/err.h"
 
+/* Only for sorting a table that does not come sorted (System.map). */
 struct ks_ent {
 	uint64_t addr;
-	uint32_t name; /* offset into pool */
-	uint32_t seq;  /* table order, for stable sorting */
+	uint32_t name;
+	uint32_t seq; /* table order, for stable sorting */
 	char type;
 };
 
 struct xv_kallsyms {
-	struct ks_ent *ents; /* sorted by (addr, seq) */
-	size_t n;
-	char *pool;
+	/* Symbol i, in address order (ties in table order): three arrays, not an array of structs,
+	 * so that a symbol costs 13 bytes rather than 24 (a 6.1 kernel has ~45,000 of them). */
+	uint64_t *addr;
+	uint32_t *name; /* offset into pool */
+	char *type;
+	size_t n, cap;
+	char *pool;     /* NUL-terminated names, trimmed to size once loaded */
 	size_t pool_len, pool_cap;
-	uint32_t *hash; /* index+1 into ents, 0 = empty; capacity hmask+1 */
+	uint32_t *hash; /* index+1, 0 = empty; capacity hmask+1, at most 3/4 full */
 	size_t hmask;
 	size_t skipped;
 	int abs_percpu;
 };
+
+static int ents_reserve(struct xv_kallsyms *ks, size_t want)
+{
+	uint64_t *a;
+	uint32_t *nm;
+	char *t;
+
+	if (want <= ks->cap)
+		return 0;
+	if (!(a = realloc(ks->addr, want * sizeof(*a))))
+		return xv_err(ENOMEM, "out of memory for %zu symbols", want);
+	ks->addr = a;
+	if (!(nm = realloc(ks->name, want * sizeof(*nm))))
+		return xv_err(ENOMEM, "out of memory for %zu symbols", want);
+	ks->name = nm;
+	if (!(t = realloc(ks->type, want)))
+		return xv_err(ENOMEM, "out of memory for %zu symbols", want);
+	ks->type = t;
+	ks->cap = want;
+	return 0;
+}
 
 static int pool_add(struct xv_kallsyms *ks, const char *s, size_t len, uint32_t *off)
 {
@@ -72,26 +99,58 @@ static int ent_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Sort by address, then index names; the first (lowest address) of equal names wins. */
-static int finish(struct xv_kallsyms *ks)
+/* Sort by address, keeping table order for ties. */
+static int sort_entries(struct xv_kallsyms *ks)
 {
-	size_t cap = 16;
-
+	struct ks_ent *t;
 	bool sorted = true;
 
 	/* kallsyms tables come sorted by address already; only System.map input may not be */
 	for (size_t i = 1; i < ks->n && sorted; i++)
-		sorted = ent_cmp(&ks->ents[i - 1], &ks->ents[i]) <= 0;
-	if (!sorted)
-		qsort(ks->ents, ks->n, sizeof(*ks->ents), ent_cmp);
-	while (cap < 2 * ks->n)
+		sorted = ks->addr[i - 1] <= ks->addr[i];
+	if (sorted)
+		return 0;
+	t = malloc(ks->n * sizeof(*t));
+	if (!t)
+		return xv_err(ENOMEM, "out of memory sorting %zu symbols", ks->n);
+	for (size_t i = 0; i < ks->n; i++)
+		t[i] = (struct ks_ent){ .addr = ks->addr[i], .name = ks->name[i], .seq = (uint32_t)i,
+					.type = ks->type[i] };
+	qsort(t, ks->n, sizeof(*t), ent_cmp);
+	for (size_t i = 0; i < ks->n; i++) {
+		ks->addr[i] = t[i].addr;
+		ks->name[i] = t[i].name;
+		ks->type[i] = t[i].type;
+	}
+	free(t);
+	return 0;
+}
+
+/* Sort by address, give back unused capacity, then index names; the first (lowest address) of
+ * equal names wins. */
+static int finish(struct xv_kallsyms *ks)
+{
+	size_t cap = 16;
+	int r = sort_entries(ks);
+
+	if (r < 0)
+		return r;
+	if (ks->pool_len && ks->pool_len < ks->pool_cap) {
+		char *p = realloc(ks->pool, ks->pool_len);
+
+		if (p) {
+			ks->pool = p;
+			ks->pool_cap = ks->pool_len;
+		}
+	}
+	while (cap * 3 < 4 * ks->n) /* linear probing stays short below 3/4 full */
 		cap *= 2;
 	ks->hash = calloc(cap, sizeof(*ks->hash));
 	if (!ks->hash)
 		return xv_err(ENOMEM, "out of memory for the symbol index");
 	ks->hmask = cap - 1;
 	for (size_t i = 0; i < ks->n; i++) {
-		const char *name = ks->pool + ks->ents[i].name;
+		const char *name = ks->pool + ks->name[i];
 		size_t h = (size_t)fnv1a(name) & ks->hmask;
 
 		for (;; h = (h + 1) & ks->hmask) {
@@ -100,7 +159,7 @@ static int finish(struct xv_kallsyms *ks)
 				ks->hash[h] = (uint32_t)i + 1;
 				break;
 			}
-			if (strcmp(ks->pool + ks->ents[e - 1].name, name) == 0)
+			if (strcmp(ks->pool + ks->name[e - 1], name) == 0)
 				break;
 		}
 	}
@@ -111,7 +170,9 @@ void xv_kallsyms_free(struct xv_kallsyms *ks)
 {
 	if (!ks)
 		return;
-	free(ks->ents);
+	free(ks->addr);
+	free(ks->name);
+	free(ks->type);
 	free(ks->pool);
 	free(ks->hash);
 	free(ks);
@@ -161,7 +222,7 @@ struct names_rd {
 	size_t wlen, cap;
 };
 
-#define NAMES_CHUNK (256u << 10)
+#define NAMES_CHUNK (64u << 10)
 
 static int names_get(struct names_rd *r, uint64_t off, size_t need, const uint8_t **p)
 {
@@ -193,15 +254,6 @@ static int names_get(struct names_rd *r, uint64_t off, size_t need, const uint8_
 	return 0;
 }
 
-static size_t inversions(const uint64_t *a, size_t n)
-{
-	size_t c = 0;
-
-	for (size_t i = 1; i < n; i++)
-		c += a[i] < a[i - 1];
-	return c;
-}
-
 static uint64_t rel_addr(uint64_t base, int32_t off, bool abs_percpu)
 {
 	if (!abs_percpu)
@@ -209,6 +261,22 @@ static uint64_t rel_addr(uint64_t base, int32_t off, bool abs_percpu)
 	if (off >= 0)
 		return (uint64_t)off;
 	return base - 1 - (uint64_t)(int64_t)off;
+}
+
+/* Address of symbol i from the raw kallsyms_offsets (s32 each) under one of the two readings. */
+static uint64_t off_addr(const uint8_t *offs, uint64_t base, size_t i, bool abs_percpu)
+{
+	return rel_addr(base, (int32_t)xv_le32(offs + 4 * i), abs_percpu);
+}
+
+/* Out-of-order neighbours under a reading: the right one comes out sorted. */
+static size_t inversions(const uint8_t *offs, uint64_t base, size_t n, bool abs_percpu)
+{
+	size_t c = 0;
+
+	for (size_t i = 1; i < n; i++)
+		c += off_addr(offs, base, i, abs_percpu) < off_addr(offs, base, i - 1, abs_percpu);
+	return c;
 }
 
 static int load_tokens(xv_read_fn read, void *ctx, const struct xv_kallsyms_addrs *a,
@@ -300,9 +368,8 @@ static int decode_names(struct xv_kallsyms *ks, struct names_rd *nr, uint32_t nu
 		if (nl < 2)
 			return xv_err(EINVAL, "kallsyms symbol #%u expands to %zu bytes (needs a type "
 					      "and a name)", i, nl);
-		ks->ents[i].type = name[0];
-		ks->ents[i].seq = i;
-		if ((r = pool_add(ks, name + 1, nl - 1, &ks->ents[i].name)) < 0)
+		ks->type[i] = name[0];
+		if ((r = pool_add(ks, name + 1, nl - 1, &ks->name[i])) < 0)
 			return r;
 	}
 	return 0;
@@ -318,7 +385,8 @@ int xv_kallsyms_load(xv_read_fn read, void *ctx, const struct xv_kallsyms_addrs 
 	char *tbl = NULL;
 	size_t tsz;
 	uint8_t raw4[8], *arr = NULL;
-	uint64_t *addr_a = NULL, base = 0;
+	size_t arr_sz = 0;
+	uint64_t base = 0;
 	uint32_t num;
 	int r;
 
@@ -338,9 +406,8 @@ int xv_kallsyms_load(xv_read_fn read, void *ctx, const struct xv_kallsyms_addrs 
 		return r;
 
 	ks = calloc(1, sizeof(*ks));
-	if (!ks || !(ks->ents = calloc(num, sizeof(*ks->ents))) ||
-	    !(addr_a = malloc(2 * (size_t)num * sizeof(*addr_a))) ||
-	    !(arr = malloc((size_t)num * (a->addresses ? 8 : 4)))) {
+	arr_sz = (size_t)num * (a->addresses ? 8 : 4);
+	if (!ks || ents_reserve(ks, num) < 0 || !(arr = xv_scratch_alloc(arr_sz))) {
 		r = xv_err(ENOMEM, "out of memory for %u kallsyms", num);
 		goto fail;
 	}
@@ -351,8 +418,6 @@ int xv_kallsyms_load(xv_read_fn read, void *ctx, const struct xv_kallsyms_addrs 
 			r = xv_err_ctx(r, "reading kallsyms_addresses: ");
 			goto fail;
 		}
-		for (uint32_t i = 0; i < num; i++)
-			addr_a[i] = xv_le64(arr + 8 * i);
 	} else {
 		if ((r = read(ctx, a->offsets, arr, (size_t)num * 4)) < 0) {
 			r = xv_err_ctx(r, "reading kallsyms_offsets: ");
@@ -363,12 +428,6 @@ int xv_kallsyms_load(xv_read_fn read, void *ctx, const struct xv_kallsyms_addrs 
 			goto fail;
 		}
 		base = xv_le64(raw4);
-		/* both readings: [0,num) relative, [num,2num) absolute-percpu */
-		for (uint32_t i = 0; i < num; i++) {
-			int32_t o = (int32_t)xv_le32(arr + 4 * i);
-			addr_a[i] = rel_addr(base, o, false);
-			addr_a[num + i] = rel_addr(base, o, true);
-		}
 	}
 
 	nr.read = read;
@@ -394,24 +453,24 @@ int xv_kallsyms_load(xv_read_fn read, void *ctx, const struct xv_kallsyms_addrs 
 		else if (opts->percpu == XV_KS_PERCPU_RELATIVE)
 			abs = false;
 		else
-			abs = inversions(addr_a + num, num) < inversions(addr_a, num);
+			abs = inversions(arr, base, num, true) < inversions(arr, base, num, false);
 		if (opts->stext) {
 			long st = -1;
 			for (uint32_t i = 0; i < num && st < 0; i++)
-				if (strcmp(ks->pool + ks->ents[i].name, "_stext") == 0)
+				if (strcmp(ks->pool + ks->name[i], "_stext") == 0)
 					st = i;
 			if (st < 0) {
 				r = xv_err(ENOENT, "kallsyms has no _stext to check against VMCOREINFO");
 				goto fail;
 			}
-			if (addr_a[(abs ? num : 0) + st] != opts->stext) {
+			if (off_addr(arr, base, (size_t)st, abs) != opts->stext) {
 				if (opts->percpu == XV_KS_PERCPU_AUTO &&
-				    addr_a[(abs ? 0 : num) + st] == opts->stext) {
+				    off_addr(arr, base, (size_t)st, !abs) == opts->stext) {
 					abs = !abs;
 				} else {
 					r = xv_err(EINVAL, "kallsyms decodes _stext to 0x%llx but "
 							   "VMCOREINFO says 0x%llx",
-						   (unsigned long long)addr_a[(abs ? num : 0) + st],
+						   (unsigned long long)off_addr(arr, base, (size_t)st, abs),
 						   (unsigned long long)opts->stext);
 					goto fail;
 				}
@@ -419,36 +478,31 @@ int xv_kallsyms_load(xv_read_fn read, void *ctx, const struct xv_kallsyms_addrs 
 		}
 		ks->abs_percpu = abs;
 		for (uint32_t i = 0; i < num; i++)
-			ks->ents[i].addr = addr_a[(abs ? num : 0) + i];
+			ks->addr[i] = off_addr(arr, base, i, abs);
 	} else {
 		for (uint32_t i = 0; i < num; i++)
-			ks->ents[i].addr = addr_a[i];
-		if (opts->stext) {
-			uint64_t s = 0;
-			r = finish(ks);
-			if (r < 0)
-				goto fail;
-			if (xv_kallsyms_lookup(ks, "_stext", &s) < 0 || s != opts->stext) {
-				r = xv_err(EINVAL, "kallsyms_addresses do not give _stext = 0x%llx",
-					   (unsigned long long)opts->stext);
-				goto fail;
-			}
-			goto done;
-		}
+			ks->addr[i] = xv_le64(arr + 8 * i);
 	}
+	xv_scratch_free(arr, arr_sz);
+	arr = NULL;
 	if ((r = finish(ks)) < 0)
 		goto fail;
-done:
+	if (a->addresses && opts->stext) {
+		uint64_t st = 0;
+
+		if (xv_kallsyms_lookup(ks, "_stext", &st) < 0 || st != opts->stext) {
+			r = xv_err(EINVAL, "kallsyms_addresses do not give _stext = 0x%llx",
+				   (unsigned long long)opts->stext);
+			goto fail;
+		}
+	}
 	free(nr.buf);
-	free(arr);
-	free(addr_a);
 	free(tbl);
 	*out = ks;
 	return 0;
 fail:
 	free(nr.buf);
-	free(arr);
-	free(addr_a);
+	xv_scratch_free(arr, arr_sz);
 	free(tbl);
 	xv_kallsyms_free(ks);
 	return r;
@@ -505,7 +559,6 @@ static bool sysmap_line(const char *l, size_t n, uint64_t *addr, char *type, con
 int xv_kallsyms_parse_sysmap(const char *text, size_t len, struct xv_kallsyms **out)
 {
 	struct xv_kallsyms *ks = calloc(1, sizeof(*ks));
-	size_t cap = 0;
 	int r;
 
 	*out = NULL;
@@ -524,20 +577,11 @@ int xv_kallsyms_parse_sysmap(const char *text, size_t len, struct xv_kallsyms **
 			ks->skipped++;
 			continue;
 		}
-		if (ks->n == cap) {
-			size_t nc = cap ? cap * 2 : 4096;
-			struct ks_ent *e = realloc(ks->ents, nc * sizeof(*e));
-			if (!e) {
-				r = xv_err(ENOMEM, "out of memory for System.map");
-				goto fail;
-			}
-			ks->ents = e;
-			cap = nc;
-		}
-		ks->ents[ks->n].addr = addr;
-		ks->ents[ks->n].type = type;
-		ks->ents[ks->n].seq = (uint32_t)ks->n;
-		if ((r = pool_add(ks, name, nlen, &ks->ents[ks->n].name)) < 0)
+		if (ks->n == ks->cap && (r = ents_reserve(ks, ks->cap ? ks->cap * 2 : 4096)) < 0)
+			goto fail;
+		ks->addr[ks->n] = addr;
+		ks->type[ks->n] = type;
+		if ((r = pool_add(ks, name, nlen, &ks->name[ks->n])) < 0)
 			goto fail;
 		ks->n++;
 	}
@@ -612,9 +656,9 @@ int xv_kallsyms_get(const struct xv_kallsyms *ks, size_t i, struct xv_ksym *sym)
 {
 	if (!ks || i >= ks->n)
 		return -ENOENT;
-	sym->name = ks->pool + ks->ents[i].name;
-	sym->addr = ks->ents[i].addr;
-	sym->type = ks->ents[i].type ? ks->ents[i].type : '?';
+	sym->name = ks->pool + ks->name[i];
+	sym->addr = ks->addr[i];
+	sym->type = ks->type[i] ? ks->type[i] : '?';
 	return 0;
 }
 
@@ -626,7 +670,7 @@ int xv_kallsyms_lookup_sym(const struct xv_kallsyms *ks, const char *name, struc
 		uint32_t e = ks->hash[h];
 		if (e == 0)
 			return xv_err(ENOENT, "symbol %s not found", name);
-		if (strcmp(ks->pool + ks->ents[e - 1].name, name) == 0)
+		if (strcmp(ks->pool + ks->name[e - 1], name) == 0)
 			return xv_kallsyms_get(ks, e - 1, sym);
 	}
 }
@@ -645,21 +689,21 @@ long xv_kallsyms_addr2idx(const struct xv_kallsyms *ks, uint64_t addr)
 {
 	size_t lo = 0, hi;
 
-	if (!ks || ks->n == 0 || addr < ks->ents[0].addr)
+	if (!ks || ks->n == 0 || addr < ks->addr[0])
 		return -ENOENT;
 	hi = ks->n;
-	while (hi - lo > 1) { /* invariant: ents[lo].addr <= addr < ents[hi].addr */
+	while (hi - lo > 1) { /* invariant: addr[lo] <= addr < addr[hi] */
 		size_t mid = lo + (hi - lo) / 2;
-		if (ks->ents[mid].addr <= addr)
+		if (ks->addr[mid] <= addr)
 			lo = mid;
 		else
 			hi = mid;
 	}
 	/* several symbols at one address: report the first in table order */
-	while (lo > 0 && ks->ents[lo - 1].addr == ks->ents[lo].addr)
+	while (lo > 0 && ks->addr[lo - 1] == ks->addr[lo])
 		lo--;
-	if (lo + 1 >= ks->n || ks->ents[ks->n - 1].addr == ks->ents[lo].addr) {
-		if (addr - ks->ents[lo].addr > XV_KS_TAIL)
+	if (lo + 1 >= ks->n || ks->addr[ks->n - 1] == ks->addr[lo]) {
+		if (addr - ks->addr[lo] > XV_KS_TAIL)
 			return -ENOENT;
 	}
 	return (long)lo;
@@ -674,6 +718,6 @@ const char *xv_kallsyms_addr2name(const struct xv_kallsyms *ks, uint64_t addr, u
 		return NULL;
 	}
 	if (off)
-		*off = addr - ks->ents[i].addr;
-	return ks->pool + ks->ents[i].name;
+		*off = addr - ks->addr[i];
+	return ks->pool + ks->name[i];
 }

@@ -10,6 +10,7 @@
 #include "kernel/btfscan.h"
 #include "kernel/kernel_internal.h"
 #include "util/bytes.h"
+#include "util/memtrace.h"
 #include "xvids/err.h"
 
 #define X86_START_KERNEL_MAP 0xffffffff80000000ULL
@@ -17,34 +18,24 @@
  * used to bound scans and to sanity-check pointers to static data. */
 #define XV_IMAGE_SPAN (96ULL << 20)
 
-/* Scans of all guest RAM fault every page into our mapping; give them back every 16 MiB so the
- * resident set stays small (the bytes stay valid: a dropped page faults back from the page cache,
- * so a pointer the scanner still holds keeps working). */
-#define XV_SCAN_TRIM_PAGES 1024
-
-static void scan_account(void *ctx, size_t len)
+/* A scan of guest RAM faults every page of the window it reads into our mapping: give the window
+ * back as soon as it is done, so that at most one window (1 MiB) of guest RAM is resident however
+ * much is scanned. The bytes stay valid: a dropped page faults back in from the page cache, so a
+ * pointer the scanner still holds keeps working. */
+static void scan_account(void *ctx, uint64_t pa, size_t len)
 {
 	struct xv_kernel *k = ctx;
 
-	k->scan_pages += 1 + len / 4096;
-	if (k->scan_pages >= XV_SCAN_TRIM_PAGES) {
-		xv_mem_trim(k->mem);
-		k->scan_pages = 0;
-	}
+	xv_mem_trim_range(k->mem, pa, len);
 }
 
+/* Scans read guest RAM once, sequentially: pread() it (file-backed sources) rather than fault it
+ * into our mapping, so that discovery's resident set does not grow with what it scans. */
 static int rd_phys(void *ctx, uint64_t pa, void *buf, size_t len)
 {
 	struct xv_kernel *k = ctx;
 
-	return xv_mem_read(k->mem, pa, buf, len);
-}
-
-static const void *view_phys(void *ctx, uint64_t pa, size_t len)
-{
-	struct xv_kernel *k = ctx;
-
-	return xv_mem_view(k->mem, pa, len);
+	return xv_mem_read_cold(k->mem, pa, buf, len);
 }
 
 static int rd_virt(void *ctx, uint64_t va, void *buf, size_t len)
@@ -57,7 +48,7 @@ void xv_kernel_phys_src(struct xv_kernel *k, struct xv_phys_src *src)
 	src->segs = xv_mem_segs(k->mem);
 	src->nsegs = xv_mem_nsegs(k->mem);
 	src->read = rd_phys;
-	src->view = view_phys;
+	src->view = NULL; /* a view would be mapped, page by page, into our resident set */
 	src->scanned = scan_account;
 	src->ctx = k;
 }
@@ -253,6 +244,41 @@ static int load_symbols(struct xv_kernel *k, const struct xv_kernel_opts *o)
 	return xv_err_ctx(-rc, "kernel symbols unavailable (pass --system-map FILE): ");
 }
 
+static const void *view_buf(void *ctx, uint64_t off, size_t len)
+{
+	const struct xv_mem_seg *seg = ctx; /* start: the buffer's address, size: its length */
+
+	if (off > seg->size || len > seg->size - off)
+		return NULL;
+	return (const uint8_t *)(uintptr_t)seg->start + off;
+}
+
+/* --btf FILE: libbpf loaded all of it; keep the compacted copy only, as for a carved one. */
+static int compact_loaded(struct xv_kernel *k)
+{
+	struct xv_btf_compacted cb;
+	struct xv_mem_seg seg;
+	struct xv_phys_src src = { 0 };
+	uint32_t sz = 0;
+	const void *raw = btf__raw_data(k->btf, &sz);
+	int rc;
+
+	if (!raw)
+		return 0; /* keep it whole */
+	seg.start = (uint64_t)(uintptr_t)raw;
+	seg.size = sz;
+	src.view = view_buf;
+	src.ctx = &seg;
+	rc = xv_btf_compact(&src, 0, sz, &cb);
+	if (rc < 0) {
+		xv_err_clear();
+		return 0; /* libbpf took it; only the saving is lost */
+	}
+	btf__free(k->btf);
+	k->btf = cb.btf;
+	return 0;
+}
+
 static int load_btf(struct xv_kernel *k, const struct xv_kernel_opts *o)
 {
 	struct xv_btfscan_opts so = { .image_lo = xv_kernel_image_pa(k, k->rodata_lo),
@@ -260,7 +286,7 @@ static int load_btf(struct xv_kernel *k, const struct xv_kernel_opts *o)
 				      .stop_early = 1 };
 	struct xv_btfscan_result res = { 0 };
 	struct xv_phys_src src;
-	char desc[128];
+	char desc[160];
 	int rc;
 
 	if (o && o->btf_path) {
@@ -268,22 +294,23 @@ static int load_btf(struct xv_kernel *k, const struct xv_kernel_opts *o)
 		if (rc < 0)
 			return xv_err_ctx(-rc, "--btf %s: ", o->btf_path);
 		snprintf(k->how_btf, sizeof(k->how_btf), "from --btf %s", o->btf_path);
-	} else {
-		xv_kernel_phys_src(k, &src);
-		rc = xv_btfscan_find(&src, &so, &res);
-		if (rc < 0) {
-			xv_btfscan_result_free(&res);
-			return xv_err_ctx(-rc, "no usable vmlinux BTF in guest memory (kernel without "
-					       "CONFIG_DEBUG_INFO_BTF? pass --btf FILE): ");
-		}
-		xv_btf_describe(&res, desc, sizeof(desc));
-		k->btf = res.btf;
-		res.btf = NULL;
-		snprintf(k->how_btf, sizeof(k->how_btf), "carved from RAM (%s): %s",
-			 res.full_scan ? "whole RAM scanned" : "kernel rodata scanned", desc);
-		xv_btfscan_result_free(&res);
+		k->info.btf_types = btf__type_cnt(k->btf) - 1;
+		return compact_loaded(k);
 	}
-	k->info.btf_types = btf__type_cnt(k->btf) - 1;
+	xv_kernel_phys_src(k, &src);
+	rc = xv_btfscan_find(&src, &so, &res);
+	if (rc < 0) {
+		xv_btfscan_result_free(&res);
+		return xv_err_ctx(-rc, "no usable vmlinux BTF in guest memory (kernel without "
+				       "CONFIG_DEBUG_INFO_BTF? pass --btf FILE): ");
+	}
+	xv_btf_describe(&res, desc, sizeof(desc));
+	k->btf = res.btf;
+	res.btf = NULL;
+	snprintf(k->how_btf, sizeof(k->how_btf), "carved from RAM (%s): %s",
+		 res.full_scan ? "whole RAM scanned" : "kernel rodata scanned", desc);
+	k->info.btf_types = res.ntypes;
+	xv_btfscan_result_free(&res);
 	return 0;
 }
 
@@ -309,6 +336,28 @@ static void image_ranges(struct xv_kernel *k, uint64_t stext)
 		k->data_hi = k->image_hi;
 }
 
+/* Before the symbol table is loaded: .BTF follows .rodata, which holds the kallsyms tables
+ * (RO_DATA in the kernel's linker script, on both architectures), so it lies between the lowest
+ * of their addresses in VMCOREINFO and the end of the image. 0 if VMCOREINFO names none. */
+static int btf_range_early(struct xv_kernel *k, uint64_t stext)
+{
+	static const char *const tables[] = {
+		"kallsyms_offsets", "kallsyms_relative_base", "kallsyms_num_syms", "kallsyms_names",
+		"kallsyms_token_table", "kallsyms_token_index", "kallsyms_addresses",
+	};
+	uint64_t lo = 0, a;
+
+	for (size_t i = 0; i < XV_ARRAY_SIZE(tables); i++)
+		if (xv_vmci_symbol(k->vmci, tables[i], &a) == 0 && a > stext && a < k->image_hi &&
+		    (!lo || a < lo))
+			lo = a;
+	if (!lo)
+		return 0;
+	k->rodata_lo = lo;
+	k->rodata_hi = k->image_hi;
+	return 1;
+}
+
 static int add_root_sym(struct xv_kernel *k, const char *name, const char *type)
 {
 	uint64_t a;
@@ -328,9 +377,11 @@ int xv_kernel_open(struct xv_mem *mem, const struct xv_kernel_opts *o, struct xv
 	if (!k)
 		return xv_err(ENOMEM, "out of memory");
 	k->mem = mem;
+	xv_memtrace("open");
 	rc = find_vmcoreinfo(k);
 	if (rc < 0)
 		goto fail;
+	xv_memtrace("vmcoreinfo");
 	k->info.release = k->release;
 	k->info.uts_version = k->uts_version;
 	k->info.uts_machine = k->uts_machine;
@@ -349,17 +400,32 @@ int xv_kernel_open(struct xv_mem *mem, const struct xv_kernel_opts *o, struct xv
 	/* _text is at most 2 MiB below _stext on both architectures. */
 	k->image_lo = v - (2ULL << 20);
 	k->image_hi = v + XV_IMAGE_SPAN;
+	/* BTF first when VMCOREINFO bounds its scan: its carving is the peak of discovery (the
+	 * compacted copy and libbpf's copy of it), and the symbol table is not resident yet. */
+	if (btf_range_early(k, v)) {
+		rc = load_btf(k, o);
+		if (rc < 0)
+			goto fail;
+		xv_memtrace("btf");
+	}
 	rc = load_symbols(k, o);
 	if (rc < 0)
 		goto fail;
+	/* The tables were read through our mapping of guest RAM: give those pages back. */
+	xv_mem_trim(mem);
+	xv_memtrace("kallsyms");
 	image_ranges(k, v);
-	rc = load_btf(k, o);
-	if (rc < 0)
-		goto fail;
+	if (!k->btf) {
+		rc = load_btf(k, o);
+		if (rc < 0)
+			goto fail;
+		xv_memtrace("btf");
+	}
 	add_root_sym(k, "init_uts_ns", "uts_namespace");
 	rc = xv_kernel_find_init_task(k);
 	if (rc < 0)
 		goto fail;
+	xv_memtrace("init_task");
 	k->info.paging = k->paging;
 	k->info.how_vmcoreinfo = k->how_vmci;
 	k->info.how_pgd = k->how_pgd;
@@ -369,6 +435,7 @@ int xv_kernel_open(struct xv_mem *mem, const struct xv_kernel_opts *o, struct xv
 	k->info.how_init_task = k->how_init;
 	/* Discovery may have scanned all of RAM: keep only what later reads touch resident. */
 	xv_mem_trim(mem);
+	xv_memtrace("opened");
 	*out = k;
 	return 0;
 fail:

@@ -35,9 +35,8 @@ struct xv_kernel {
 	struct xv_root roots[XV_MAX_ROOTS];
 	unsigned nroots;
 	struct xv_pathcache *paths;
-	size_t scan_pages;         /* pages touched by RAM scans since the last xv_mem_trim() */
 	char release[65], uts_version[65], uts_machine[65], nodename[65];
-	char how_vmci[160], how_pgd[160], how_kaslr[160], how_ks[160], how_btf[200], how_init[160];
+	char how_vmci[160], how_pgd[160], how_kaslr[160], how_ks[160], how_btf[224], how_init[160];
 	char paging[96];
 };
 

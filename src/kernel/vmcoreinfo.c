@@ -8,6 +8,7 @@
 
 #include "kernel/vmcoreinfo.h"
 #include "util/bytes.h"
+#include "util/scratch.h"
 #include "xvids/err.h"
 
 struct xv_vmci_kv {
@@ -324,7 +325,9 @@ void xv_phys_src_from_mem(struct xv_phys_src *src, struct xv_mem *mem)
 	src->ctx = mem;
 }
 
-#define SCAN_CHUNK (4u << 20)
+/* Scan window: views are scanned and given back (src->scanned) one window at a time, and reads
+ * go through one buffer of this size, so a scan of all RAM keeps at most this much resident. */
+#define SCAN_CHUNK (1u << 20)
 
 /* resume (optional): the hit callback may move it forward; matches starting below it are not
  * reported, and the search jumps there instead of visiting them one by one. */
@@ -396,14 +399,14 @@ static int phys_scan(const struct xv_phys_src *src, uint64_t lo, uint64_t hi, co
 				r = scan_buf(view + off, n, total - off > SCAN_CHUNK ? SCAN_CHUNK : SIZE_MAX,
 					     s + off, needle, nlen, key, hit, arg, resume);
 				if (src->scanned)
-					src->scanned(src->ctx, n);
+					src->scanned(src->ctx, s + off, n);
 			}
 			continue;
 		}
 		if (!src->read)
 			return xv_err(EFAULT, "physical scan: no view of 0x%llx and no read callback",
 				      (unsigned long long)s);
-		if (!buf && !(buf = malloc(SCAN_CHUNK + nlen)))
+		if (!buf && !(buf = xv_scratch_alloc(SCAN_CHUNK + nlen)))
 			return xv_err(ENOMEM, "physical scan: out of memory");
 		for (uint64_t pos = s; pos < e && r == 0; pos += SCAN_CHUNK) {
 			size_t n = e - pos > SCAN_CHUNK + nlen - 1 ? SCAN_CHUNK + nlen - 1 : (size_t)(e - pos);
@@ -417,10 +420,10 @@ static int phys_scan(const struct xv_phys_src *src, uint64_t lo, uint64_t hi, co
 			}
 			r = scan_buf(buf, n, SCAN_CHUNK, pos, needle, nlen, key, hit, arg, resume);
 			if (src->scanned)
-				src->scanned(src->ctx, n);
+				src->scanned(src->ctx, pos, n);
 		}
 	}
-	free(buf);
+	xv_scratch_free(buf, SCAN_CHUNK + nlen);
 	return r;
 }
 
@@ -607,15 +610,18 @@ static int cand_cmp(const void *a, const void *b)
 static int probe_pages(const struct xv_phys_src *src, struct find_state *st)
 {
 	static const size_t offs[] = {0, 24};
-	uint8_t b[10];
+	uint8_t b[34]; /* both probes of a page: "OSRELEASE=" at 0 and at 24 */
 
 	for (size_t i = 0; i < src->nsegs; i++) {
 		uint64_t s = src->segs[i].start, sz = src->segs[i].size;
 		const uint8_t *v = src->view && sz <= SIZE_MAX ? src->view(src->ctx, s, (size_t)sz) : NULL;
+		uint64_t win = s; /* start of the window not yet reported as scanned */
 
 		for (uint64_t pg = (s + 4095) & ~(uint64_t)4095; pg >= s && pg - s < sz; pg += 4096) {
-			if (src->scanned && ((pg - s) & (SCAN_CHUNK - 1)) < 4096)
-				src->scanned(src->ctx, SCAN_CHUNK);
+			if (src->scanned && pg - win >= SCAN_CHUNK) {
+				src->scanned(src->ctx, win, (size_t)(pg - win));
+				win = pg;
+			}
 			for (size_t k = 0; k < XV_ARRAY_SIZE(offs); k++) {
 				uint64_t pa = pg + offs[k], rel = pa - s;
 				const uint8_t *p;
@@ -626,17 +632,25 @@ static int probe_pages(const struct xv_phys_src *src, struct find_state *st)
 				if (v) {
 					p = v + rel;
 				} else {
-					if (!src->read || src->read(src->ctx, pa, b, sizeof(b)) < 0)
-						continue;
-					p = b;
+					/* one read per page covers both offsets */
+					size_t n = sz - rel < sizeof(b) ? (size_t)(sz - rel) : sizeof(b);
+
+					if (k == 0) {
+						memset(b, 0, sizeof(b));
+						if (src->read && src->read(src->ctx, pa, b, n) < 0)
+							memset(b, 0, sizeof(b));
+					}
+					p = b + offs[k];
 				}
 				if (p[0] != 'O' || memcmp(p, "OSRELEASE=", 10) != 0)
 					continue;
-				r = vmci_hit(st, pa, v ? p : b, v ? (size_t)(sz - rel) : sizeof(b));
+				r = vmci_hit(st, pa, p, v ? (size_t)(sz - rel) : sizeof(b) - offs[k]);
 				if (r)
 					return r;
 			}
 		}
+		if (src->scanned && sz > win - s)
+			src->scanned(src->ctx, win, (size_t)(sz - (win - s)));
 	}
 	return 0;
 }

@@ -79,9 +79,10 @@ struct xv_phys_src {
 	xv_phys_read_fn read;
 	xv_phys_view_fn view;
 	void *ctx;
-	/* Optional: told how many bytes a scan has just gone through, so that the owner can give
-	 * scanned pages back (xv_mem_trim) and a scan of all RAM does not stay resident. */
-	void (*scanned)(void *ctx, size_t bytes);
+	/* Optional: told which guest-physical window [pa, pa + bytes) a scan has just gone through,
+	 * so that the owner can give those pages back at once (xv_mem_trim_range) and a scan of all
+	 * RAM never has more than one window resident. */
+	void (*scanned)(void *ctx, uint64_t pa, size_t bytes);
 };
 
 /* Fill src to scan a memory source (segments, xv_mem_read, xv_mem_view); mem must outlive src. */

@@ -1,5 +1,6 @@
 /* mem.c — the memory-source object: spec dispatch, segment table, all-or-nothing physical reads. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,40 +147,91 @@ void xv_mem_reset_segs(struct xv_mem *mem)
 	mem->n = 0;
 }
 
-int xv_mem_map_file(const char *path, const void **base, size_t *len)
+/* Where to map a file of len bytes: one host page past a 2 MiB boundary. A RAM file that QEMU
+ * writes is cached in large folios (2 MiB on a 6.x host with THP), and a PMD-aligned mapping
+ * lets the kernel map a whole folio at the first touch of any byte in it: RSS grows 2 MiB per
+ * guest page read. With the mapping off the PMD grid the kernel must use page-table entries, and
+ * a fault maps at most the fault-around window (64 KiB). Any PMD size is a multiple of 2 MiB,
+ * so one page past a 2 MiB boundary is off every PMD grid. 0 if no such hole can be reserved
+ * (the kernel then picks the address). */
+static uintptr_t off_pmd_hint(size_t len, size_t pg)
 {
-	struct stat st;
-	void *p;
-	int fd;
+	const size_t pmd = 2u << 20;
+	size_t span;
+	uint8_t *r;
+	uintptr_t a;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (len < pmd || len > SIZE_MAX - 2 * pmd)
+		return 0;
+	span = len + 2 * pmd;
+	r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return 0;
+	a = (((uintptr_t)r + pmd - 1) & ~(uintptr_t)(pmd - 1)) + pg;
+	munmap(r, span); /* only its address was wanted; MAP_FIXED_NOREPLACE claims it below */
+	return a;
+}
+
+int xv_mem_map_fd(int fd, const char *path, struct xv_mem_file *f)
+{
+	long pgl = sysconf(_SC_PAGESIZE);
+	size_t pg = pgl > 0 ? (size_t)pgl : 4096;
+	struct stat st;
+	uintptr_t hint;
+	void *p = MAP_FAILED;
+
+	f->base = NULL;
+	f->len = 0;
+	f->fd = -1;
+	if (fstat(fd, &st) < 0)
+		return xv_err(errno, "cannot stat %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return xv_err(EINVAL, "%s is not a regular file", path);
+	if (st.st_size <= 0)
+		return xv_err(EINVAL, "%s is empty", path);
+	if ((uint64_t)st.st_size > SIZE_MAX)
+		return xv_err(EFBIG, "%s is too large to map", path);
+	hint = off_pmd_hint((size_t)st.st_size, pg);
+	if (hint)
+		p = mmap((void *)hint, (size_t)st.st_size, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE,
+			 fd, 0);
+	if (p == MAP_FAILED) /* raced with another mapping, or an old kernel: anywhere will do */
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	else if ((uintptr_t)p != hint) { /* pre-4.17 kernels take MAP_FIXED_NOREPLACE as a hint */
+		munmap(p, (size_t)st.st_size);
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	}
+	if (p == MAP_FAILED)
+		return xv_err(errno, "cannot map %s read-only: %s", path, strerror(errno));
+	f->base = p;
+	f->len = (size_t)st.st_size;
+	f->fd = fd;
+	return 0;
+}
+
+int xv_mem_map_file(const char *path, struct xv_mem_file *f)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	f->base = NULL;
+	f->fd = -1;
 	if (fd < 0)
 		return xv_err(errno, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
+	rc = xv_mem_map_fd(fd, path, f);
+	if (rc < 0)
+		close(fd);
+	return rc;
+}
 
-		close(fd);
-		return xv_err(e, "cannot stat %s: %s", path, strerror(e));
-	}
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-		close(fd);
-		return xv_err(EINVAL, "%s is not a regular file", path);
-	}
-	if (st.st_size <= 0) {
-		close(fd);
-		return xv_err(EINVAL, "%s is empty", path);
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		int e = errno;
-
-		close(fd);
-		return xv_err(e, "cannot map %s read-only: %s", path, strerror(e));
-	}
-	close(fd);
-	*base = p;
-	*len = (size_t)st.st_size;
-	return 0;
+void xv_mem_unmap_file(struct xv_mem_file *f)
+{
+	if (f->base)
+		munmap((void *)f->base, f->len);
+	if (f->fd >= 0)
+		close(f->fd);
+	f->base = NULL;
+	f->len = 0;
+	f->fd = -1;
 }
 
 int xv_mem_open(const char *spec, const struct xv_mem_opts *opts, struct xv_mem **out)
@@ -295,17 +347,44 @@ static int read_process(struct xv_mem *mem, uint64_t hva, void *buf, size_t len,
 	return 0;
 }
 
+/* pread all of [off, off + len) of fd; 0 or -errno. */
+static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *d = buf;
+
+	while (len > 0) {
+		ssize_t n = pread(fd, d, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		d += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
 int xv_mem_read(struct xv_mem *mem, uint64_t pa, void *buf, size_t len)
 {
 	uint8_t *dst = buf;
 	uint64_t cur = pa;
 	size_t left = len;
+	bool cold;
 
 	if (len == 0)
 		return 0;
 	if (pa + len - 1 < pa)
 		return xv_err(EFAULT, "read of %zu bytes at physical address 0x%llx wraps around", len,
 			      (unsigned long long)pa);
+	/* A short-lived reader (one CLI command) reads each structure about once: pread() costs it
+	 * a syscall per read and keeps guest pages out of its resident set (a touch of a mapped
+	 * page maps the fault-around window, 64 KiB, or the whole 2 MiB folio QEMU's RAM file is
+	 * cached in). A long-lived one (xvidsd, benchmarks) re-reads the same structures at every
+	 * check, where the mapping is several times faster; it trims between checks. */
+	cold = mem->nreads < XV_MEM_COLD_READS;
+	mem->nreads++;
 	/* Check the whole range first so a failed read copies nothing. */
 	while (left > 0) {
 		ssize_t i = find_part(mem, cur);
@@ -327,7 +406,13 @@ int xv_mem_read(struct xv_mem *mem, uint64_t pa, void *buf, size_t len)
 		uint64_t off = cur - p->start;
 		size_t chunk = p->size - off < left ? (size_t)(p->size - off) : left;
 
-		if (p->backing == XV_SEG_MAPPED) {
+		if (p->backing == XV_SEG_MAPPED && p->fmap && cold) {
+			int rc = pread_all(p->fd, dst, chunk, (uint64_t)(p->data - p->fmap) + off);
+
+			if (rc < 0) /* the file shrank under us, or an I/O error */
+				return xv_err(-rc, "reading %zu bytes at guest-physical 0x%llx from its "
+						   "file: %s", chunk, (unsigned long long)cur, strerror(-rc));
+		} else if (p->backing == XV_SEG_MAPPED) {
 			memcpy(dst, p->data + off, chunk);
 		} else {
 			int rc = read_process(mem, p->hva + off, dst, chunk, cur);
@@ -339,6 +424,23 @@ int xv_mem_read(struct xv_mem *mem, uint64_t pa, void *buf, size_t len)
 		cur += chunk;
 		left -= chunk;
 	}
+	return 0;
+}
+
+int xv_mem_read_cold(struct xv_mem *mem, uint64_t pa, void *buf, size_t len)
+{
+	const struct xv_mem_part *p;
+	ssize_t i = len ? find_part(mem, pa) : -1;
+	int rc;
+
+	/* Not a file, or spanning parts (the scanners never ask for that): the ordinary read. */
+	if (i < 0 || !mem->parts[i].fmap || len > mem->parts[i].size - (pa - mem->parts[i].start))
+		return xv_mem_read(mem, pa, buf, len);
+	p = &mem->parts[i];
+	rc = pread_all(p->fd, buf, len, (uint64_t)(p->data - p->fmap) + (pa - p->start));
+	if (rc < 0) /* the file shrank under us, or an I/O error */
+		return xv_err(-rc, "reading %zu bytes at guest-physical 0x%llx from its file: %s", len,
+			      (unsigned long long)pa, strerror(-rc));
 	return 0;
 }
 

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "mem/mem_internal.h"
 #include "util/bytes.h"
@@ -28,8 +27,7 @@ enum {
 #define MAX_NOTES 65536
 
 struct elf_priv {
-	const void *base;
-	size_t len;
+	struct xv_mem_file f;
 };
 
 static void elf_close(struct xv_mem *mem)
@@ -37,7 +35,7 @@ static void elf_close(struct xv_mem *mem)
 	struct elf_priv *ep = mem->priv;
 
 	if (ep) {
-		munmap((void *)ep->base, ep->len);
+		xv_mem_unmap_file(&ep->f);
 		free(ep);
 	}
 }
@@ -219,16 +217,21 @@ int xv_mem_open_dump(const char *arg, struct xv_mem *mem)
 	ep = calloc(1, sizeof(*ep));
 	if (!ep)
 		return xv_err(ENOMEM, "out of memory opening a dump");
-	rc = xv_mem_map_file(arg, &ep->base, &ep->len);
+	rc = xv_mem_map_file(arg, &ep->f);
 	if (rc < 0) {
 		free(ep);
 		return rc;
 	}
 	mem->priv = ep;
 	mem->ops = &elf_ops;
-	rc = xv_mem_parse_elf(mem, ep->base, ep->len, arg);
+	rc = xv_mem_parse_elf(mem, ep->f.base, ep->f.len, arg);
 	if (rc < 0)
 		return rc;
+	/* The segments are slices of the mapped file: let cold reads pread() them instead. */
+	for (size_t i = 0; i < mem->n; i++) {
+		mem->parts[i].fmap = ep->f.base;
+		mem->parts[i].fd = ep->f.fd;
+	}
 	rc = xv_mem_finish(mem);
 	if (rc < 0)
 		return xv_err_ctx(rc, "%s: ", arg);

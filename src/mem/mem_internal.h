@@ -23,6 +23,11 @@ struct xv_mem_part {
 	enum xv_mem_backing backing;
 	const uint8_t *data;
 	uint64_t hva;
+	/* File-backed XV_SEG_MAPPED parts: the file's descriptor and the start of its whole-file
+	 * mapping (data - fmap is the file offset), so that xv_mem_read_cold() can pread() instead
+	 * of faulting pages in. fmap NULL: not a file (caller buffers). */
+	const uint8_t *fmap;
+	int fd;
 };
 
 /* Back-end hooks; any may be NULL. */
@@ -44,7 +49,12 @@ struct xv_mem {
 	char desc[320];
 	const struct xv_mem_ops *ops;
 	void *priv;
+	uint64_t nreads;           /* xv_mem_read calls so far (see XV_MEM_COLD_READS) */
 };
+
+/* xv_mem_read pread()s file-backed parts for a source's first this many reads, then copies from
+ * the mapping (mem.c says why). One command stays below it (mchk on a 96 MB guest: ~10,000). */
+#define XV_MEM_COLD_READS 32768
 
 struct xv_mem *xv_mem_alloc(void);
 
@@ -62,7 +72,18 @@ int xv_mem_open_qmp(const char *arg, const struct xv_mem_opts *opts, struct xv_m
 /* Parse an ELF64 core image (the bytes must outlive mem); name is used in messages. */
 int xv_mem_parse_elf(struct xv_mem *mem, const uint8_t *buf, size_t len, const char *name);
 
-/* Map a whole file read-only; *len is its size. Shared by ram: and dump:. */
-int xv_mem_map_file(const char *path, const void **base, size_t *len);
+/* A whole file mapped read-only, and its descriptor (kept open for pread). */
+struct xv_mem_file {
+	const uint8_t *base;
+	size_t len;
+	int fd;
+};
+
+/* Map a whole file read-only (see mem.c for where the mapping is placed, and why); f->fd stays
+ * open. Shared by ram:, dump: and the RAM files of qmp:. xv_mem_unmap_file undoes it (any
+ * number of times). */
+int xv_mem_map_file(const char *path, struct xv_mem_file *f);
+int xv_mem_map_fd(int fd, const char *path, struct xv_mem_file *f);
+void xv_mem_unmap_file(struct xv_mem_file *f);
 
 #endif

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -24,8 +23,7 @@ struct backend {
 	uint64_t size;
 	int share;
 	int tried;          /* mem-path looked up */
-	const uint8_t *map; /* whole RAM file, PROT_READ; NULL = read QEMU's memory */
-	size_t maplen;
+	struct xv_mem_file f; /* whole RAM file, PROT_READ; f.base NULL = read QEMU's memory */
 	char file[512];
 };
 
@@ -41,8 +39,8 @@ struct qmp_priv {
 static void unmap_backends(struct qmp_priv *qp)
 {
 	for (size_t i = 0; i < qp->nbe; i++)
-		if (qp->be[i].map)
-			munmap((void *)qp->be[i].map, qp->be[i].maplen);
+		if (qp->be[i].f.base)
+			xv_mem_unmap_file(&qp->be[i].f);
 	qp->nbe = 0;
 }
 
@@ -79,6 +77,7 @@ static int load_backends(struct qmp_priv *qp)
 		struct backend *b = &qp->be[qp->nbe];
 
 		memset(b, 0, sizeof(*b));
+		b->f.fd = -1;
 		if (!json_object_object_get_ex(o, "id", &v))
 			continue; /* anonymous backends cannot be looked up in /objects */
 		snprintf(b->id, sizeof(b->id), "%s", json_object_get_string(v));
@@ -109,7 +108,6 @@ static int try_map_backend(struct qmp_priv *qp, pid_t pid, struct backend *b)
 	char path[512];
 	const char *mp;
 	struct stat st;
-	void *p;
 	int fd, rc;
 
 	b->tried = 1;
@@ -146,12 +144,11 @@ static int try_map_backend(struct qmp_priv *qp, pid_t pid, struct backend *b)
 		close(fd);
 		return 0;
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
+	if (xv_mem_map_fd(fd, path, &b->f) < 0) {
+		xv_err_clear();
+		close(fd);
 		return 0;
-	b->map = p;
-	b->maplen = (size_t)st.st_size;
+	}
 	snprintf(b->file, sizeof(b->file), "%s", path);
 	return 0;
 }
@@ -226,14 +223,16 @@ static int build_layout(struct xv_mem *mem)
 			if (rc < 0)
 				break;
 		}
-		if (b->map) {
-			if (r[i].offset > b->maplen || size > b->maplen - r[i].offset) {
+		if (b->f.base) {
+			if (r[i].offset > b->f.len || size > b->f.len - r[i].offset) {
 				rc = xv_err(EINVAL, "QEMU maps 0x%" PRIx64 "-0x%" PRIx64 " to offset 0x%" PRIx64 " of %s, past its end (%zu bytes)",
-					    r[i].start, r[i].end, r[i].offset, b->file, b->maplen);
+					    r[i].start, r[i].end, r[i].offset, b->file, b->f.len);
 				break;
 			}
 			part.backing = XV_SEG_MAPPED;
-			part.data = b->map + r[i].offset;
+			part.data = b->f.base + r[i].offset;
+			part.fmap = b->f.base;
+			part.fd = b->f.fd;
 			qp->nfile++;
 		} else {
 			part.backing = XV_SEG_PROCESS;
@@ -278,7 +277,7 @@ static void describe(struct xv_mem *mem)
 	const char *file = "";
 
 	for (size_t i = 0; i < qp->nbe; i++)
-		if (qp->be[i].map)
+		if (qp->be[i].f.base)
 			file = qp->be[i].file;
 	snprintf(mem->desc, sizeof(mem->desc), "live QEMU pid %d via %.100s (%s, %zu RAM range%s, %" PRIu64 " MiB, %s%.100s)",
 		 (int)mem->pid, qp->sock,

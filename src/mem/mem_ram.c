@@ -3,14 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "mem/mem_internal.h"
 #include "xvids/err.h"
 
 struct ram_priv {
-	const void *base;
-	size_t len;
+	struct xv_mem_file f;
 };
 
 static void ram_close(struct xv_mem *mem)
@@ -18,7 +16,7 @@ static void ram_close(struct xv_mem *mem)
 	struct ram_priv *rp = mem->priv;
 
 	if (rp) {
-		munmap((void *)rp->base, rp->len);
+		xv_mem_unmap_file(&rp->f);
 		free(rp);
 	}
 }
@@ -78,7 +76,7 @@ int xv_mem_open_ram(const char *arg, struct xv_mem *mem)
 		free(rp);
 		return xv_err(ENOMEM, "out of memory opening a ram source");
 	}
-	rc = xv_mem_map_file(path, &rp->base, &rp->len);
+	rc = xv_mem_map_file(path, &rp->f);
 	if (rc < 0) {
 		free(path);
 		free(rp);
@@ -86,22 +84,22 @@ int xv_mem_open_ram(const char *arg, struct xv_mem *mem)
 	}
 	mem->priv = rp;
 	mem->ops = &ram_ops;
-	if (base + rp->len - 1 < base) {
+	if (base + rp->f.len - 1 < base) {
 		rc = xv_err(EINVAL, "ram file %s (%zu bytes) at base 0x%llx runs past the end of the physical address space",
-			    path, rp->len, (unsigned long long)base);
+			    path, rp->f.len, (unsigned long long)base);
 		free(path);
 		return rc;
 	}
-	part = (struct xv_mem_part){ .start = base, .size = rp->len, .backing = XV_SEG_MAPPED,
-				     .data = rp->base };
+	part = (struct xv_mem_part){ .start = base, .size = rp->f.len, .backing = XV_SEG_MAPPED,
+				     .data = rp->f.base, .fmap = rp->f.base, .fd = rp->f.fd };
 	rc = xv_mem_add(mem, &part);
 	if (rc == 0) {
-		if (rp->len >= (1u << 20))
+		if (rp->f.len >= (1u << 20))
 			snprintf(mem->desc, sizeof(mem->desc), "ram file %s (%zu MiB at 0x%llx)", path,
-				 rp->len >> 20, (unsigned long long)base);
+				 rp->f.len >> 20, (unsigned long long)base);
 		else
 			snprintf(mem->desc, sizeof(mem->desc), "ram file %s (%zu bytes at 0x%llx)", path,
-				 rp->len, (unsigned long long)base);
+				 rp->f.len, (unsigned long long)base);
 	}
 	free(path);
 	return rc;

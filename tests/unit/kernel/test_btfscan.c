@@ -293,12 +293,197 @@ static void test_speed(void **state)
 	fake_ram_free(&r);
 }
 
+/* Same kind and name? */
+static int same_named(const struct btf *a, int ia, const struct btf *b, int ib)
+{
+	const struct btf_type *x = btf__type_by_id(a, (uint32_t)ia), *y = btf__type_by_id(b, (uint32_t)ib);
+
+	return x && y && btf_kind(x) == btf_kind(y) &&
+	       strcmp(btf__name_by_offset(a, x->name_off), btf__name_by_offset(b, y->name_off)) == 0;
+}
+
+/* A vmlinux-like BTF with the records the compacted copy drops: functions, their prototypes,
+ * variables, a data section, declaration tags, and a struct after them (renumbered) that holds a
+ * function pointer. */
+static struct btf *btf_with_funcs(int *fnptr_struct)
+{
+	struct btf *b = kbtf_build(1100);
+	int t_int = btf__find_by_name_kind(b, "int", BTF_KIND_INT);
+	int ts = btf__find_by_name_kind(b, "task_struct", BTF_KIND_STRUCT);
+	int proto, fn, var, ptr, pts, en, st;
+
+	for (int i = 0; i < 50; i++) {
+		char name[32];
+
+		proto = btf__add_func_proto(b, t_int);
+		btf__add_func_param(b, "only_in_a_param", t_int);
+		btf__add_func_param(b, "task", ts);
+		snprintf(name, sizeof(name), "do_something_%d", i);
+		fn = btf__add_func(b, name, BTF_FUNC_GLOBAL, proto);
+		btf__add_decl_tag(b, "a_tag", fn, -1);
+	}
+	var = btf__add_var(b, "some_percpu_var", BTF_VAR_GLOBAL_ALLOCATED, t_int);
+	btf__add_datasec(b, ".data..percpu", 4);
+	btf__add_datasec_var_info(b, var, 0, 4);
+	ptr = btf__add_ptr(b, proto);
+	pts = btf__add_ptr(b, ts);
+	en = btf__add_enum(b, "late_enum", 4);
+	btf__add_enum_value(b, "LATE_ONE", 1);
+	btf__add_enum_value(b, "LATE_TWO", 2);
+	st = btf__add_struct(b, "ops_after_funcs", 24);
+	btf__add_field(b, "callback", ptr, 0, 0);
+	btf__add_field(b, "owner", pts, 64, 0);
+	btf__add_field(b, "kind", en, 128, 0);
+	*fnptr_struct = st;
+	return b;
+}
+
+static void test_compact(void **state)
+{
+	struct fake_ram r = {0};
+	int st_id, dropped = 0;
+	struct btf *real = btf_with_funcs(&st_id);
+	struct xv_btf_compacted cb;
+	struct xv_phys_src src;
+	const void *raw;
+	uint32_t rsz, n;
+	uint8_t *ram;
+
+	(void)state;
+	raw = raw_of(real, &rsz);
+	ram = fake_ram_add(&r, 0x40000000, 4u << 20);
+	memcpy(ram + 0x1000, raw, rsz);
+	n = btf__type_cnt(real);
+	for (uint32_t i = 1; i < n; i++) {
+		unsigned k = btf_kind(btf__type_by_id(real, i));
+		dropped += k == BTF_KIND_FUNC || k == BTF_KIND_FUNC_PROTO || k == BTF_KIND_VAR ||
+			   k == BTF_KIND_DATASEC || k == BTF_KIND_DECL_TAG;
+	}
+	assert_true(dropped > 150);
+	for (int view = 1; view >= 0; view--) {
+		const struct btf *c;
+		const struct btf_type *t;
+		int id;
+
+		src = fake_ram_src(&r, view);
+		if (!view)
+			src.view = NULL;
+		if (xv_btf_compact(&src, 0x40001000, rsz, &cb) < 0)
+			fail_msg("%s", xv_errmsg());
+		c = cb.btf;
+		assert_int_equal(cb.ntypes, n - 1);
+		assert_int_equal(cb.nkept, n - 1 - (uint32_t)dropped);
+		assert_int_equal(btf__type_cnt(c), cb.nkept + 1);
+		assert_true(cb.size < rsz);
+		/* every kept type is there, in order, with its name, kind and members */
+		for (uint32_t i = 1, j = 1; i < n; i++) {
+			const struct btf_type *a = btf__type_by_id(real, i);
+			unsigned k = btf_kind(a);
+
+			if (k == BTF_KIND_FUNC || k == BTF_KIND_FUNC_PROTO || k == BTF_KIND_VAR ||
+			    k == BTF_KIND_DATASEC || k == BTF_KIND_DECL_TAG)
+				continue;
+			assert_true(same_named(real, (int)i, c, (int)j));
+			if (btf_is_composite(a)) {
+				const struct btf_type *b = btf__type_by_id(c, j);
+
+				assert_int_equal(btf_vlen(a), btf_vlen(b));
+				assert_int_equal(a->size, b->size);
+				for (unsigned m = 0; m < btf_vlen(a); m++) {
+					assert_string_equal(btf__name_by_offset(real, btf_members(a)[m].name_off),
+							    btf__name_by_offset(c, btf_members(b)[m].name_off));
+					assert_int_equal(btf_members(a)[m].offset, btf_members(b)[m].offset);
+				}
+			}
+			j++;
+		}
+		/* the vmlinux markers, and a layout read through the renumbered ids */
+		assert_int_equal(xv_btf_check_vmlinux(c, NULL, 0), 0);
+		id = btf__find_by_name_kind(c, "ops_after_funcs", BTF_KIND_STRUCT);
+		assert_true(id > 0 && id < st_id);
+		t = btf__type_by_id(c, (uint32_t)id);
+		assert_int_equal(btf_vlen(t), 3);
+		/* the function pointer became a pointer to void; the others kept their targets */
+		assert_int_equal(btf__type_by_id(c, btf_members(t)[0].type)->type, 0);
+		assert_true(same_named(c, (int)btf__type_by_id(c, btf_members(t)[1].type)->type, real,
+				       btf__find_by_name_kind(real, "task_struct", BTF_KIND_STRUCT)));
+		assert_true(same_named(c, (int)btf_members(t)[2].type, real,
+				       btf__find_by_name_kind(real, "late_enum", BTF_KIND_ENUM)));
+		assert_int_equal(btf__resolve_size(c, btf_members(t)[0].type), 8);
+		/* functions, variables and the names only they used are gone */
+		assert_true(btf__find_by_name_kind(c, "do_something_7", BTF_KIND_FUNC) < 0);
+		assert_true(btf__find_by_name_kind(c, "some_percpu_var", BTF_KIND_VAR) < 0);
+		{
+			uint32_t csz;
+			const char *craw = btf__raw_data(c, &csz);
+
+			assert_null(memmem(craw, csz, "only_in_a_param", 15));
+			assert_non_null(memmem(craw, csz, "LATE_TWO", 8));
+		}
+		btf__free(cb.btf);
+	}
+	fake_ram_free(&r);
+	btf__free(real);
+}
+
+/* Hostile edits of a valid blob: each one is refused with a reason, none crashes. */
+static void test_compact_hostile(void **state)
+{
+	struct fake_ram r = {0};
+	int st_id;
+	struct btf *real = btf_with_funcs(&st_id);
+	struct xv_btf_compacted cb;
+	struct xv_phys_src src;
+	const uint8_t *raw;
+	uint32_t rsz, hl, toff, soff, slen;
+	uint8_t *ram;
+
+	(void)state;
+	raw = raw_of(real, &rsz);
+	hl = xv_le32(raw + 4);
+	toff = hl + xv_le32(raw + 8);
+	soff = hl + xv_le32(raw + 16);
+	slen = xv_le32(raw + 20);
+	ram = fake_ram_add(&r, 0, 4u << 20);
+	src = fake_ram_src(&r, 1);
+	/* the first type (int) named past the end of the strings */
+	memcpy(ram, raw, rsz);
+	xv_put_le32(ram + toff, slen + 5);
+	assert_true(xv_btf_compact(&src, 0, rsz, &cb) < 0);
+	assert_non_null(strstr(xv_errmsg(), "string offset"));
+	/* a typedef (u64, type 7) pointing past the last type */
+	memcpy(ram, raw, rsz);
+	xv_put_le32(ram + toff + 6 * 16 + 8, 0x7fffff);
+	assert_true(xv_btf_compact(&src, 0, rsz, &cb) < 0);
+	assert_non_null(strstr(xv_errmsg(), "past the last one"));
+	/* an unknown kind, and a record cut by the end of the type section */
+	memcpy(ram, raw, rsz);
+	ram[toff + 7] = 0x1f;
+	assert_true(xv_btf_compact(&src, 0, rsz, &cb) < 0);
+	assert_non_null(strstr(xv_errmsg(), "unknown kind"));
+	memcpy(ram, raw, rsz);
+	xv_put_le32(ram + 12, xv_le32(raw + 12) - 2);
+	assert_true(xv_btf_compact(&src, 0, rsz, &cb) < 0);
+	/* strings that do not end with a NUL */
+	memcpy(ram, raw, rsz);
+	ram[soff + slen - 1] = 'x';
+	assert_true(xv_btf_compact(&src, 0, rsz, &cb) < 0);
+	assert_non_null(strstr(xv_errmsg(), "NUL"));
+	/* the original still carves */
+	memcpy(ram, raw, rsz);
+	assert_int_equal(xv_btf_compact(&src, 0, rsz, &cb), 0);
+	btf__free(cb.btf);
+	fake_ram_free(&r);
+	btf__free(real);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_carve), cmocka_unit_test(test_image_hint),
 		cmocka_unit_test(test_none),  cmocka_unit_test(test_files),
 		cmocka_unit_test(test_flood), cmocka_unit_test(test_speed),
+		cmocka_unit_test(test_compact), cmocka_unit_test(test_compact_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

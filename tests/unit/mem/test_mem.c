@@ -1,5 +1,5 @@
-/* test_mem.c — buffer sources (reads across and outside segments, overlaps, views) and the
- * ram:PATH@BASE spec. */
+/* test_mem.c — buffer sources (reads across and outside segments, overlaps, views), the
+ * ram:PATH@BASE spec, and what guest pages a ram: source keeps resident. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "mem/mem_internal.h" /* XV_MEM_COLD_READS */
 #include "xvids/err.h"
 #include "xvids/mem.h"
 
@@ -194,12 +195,81 @@ static void test_ram_spec(void **state)
 	expect_open_error("dump:", EINVAL, "needs a path");
 }
 
+/* Is the host page holding p mapped into this process (present in our page tables)? */
+static int resident(const void *p)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t e = 0;
+	FILE *f = fopen("/proc/self/pagemap", "rb");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (long)((uintptr_t)p / (uintptr_t)pg * 8), SEEK_SET), 0);
+	assert_int_equal(fread(&e, 8, 1, f), 1);
+	fclose(f);
+	return (int)(e >> 63);
+}
+
+/* Guest pages enter the resident set only when asked to: cold reads pread() the file, a scanned
+ * window can be dropped again, and the mapping sits off the 2 MiB grid (no whole-folio maps). */
+static void test_ram_resident(void **state)
+{
+	const size_t sz = 4u << 20;
+	const uint64_t base = 0x40000000;
+	uint8_t *data = malloc(sz), out[64];
+	char path[128], spec[192];
+	const uint8_t *v;
+	struct xv_mem *mem;
+	long pg = sysconf(_SC_PAGESIZE);
+
+	(void)state;
+	assert_non_null(data);
+	fill(data, sz, 9);
+	snprintf(path, sizeof(path), "%s/ram", tmpdir);
+	write_file(path, data, sz);
+	snprintf(spec, sizeof(spec), "ram:%s@0x%llx", path, (unsigned long long)base);
+	assert_int_equal(xv_mem_open(spec, NULL, &mem), 0);
+	v = xv_mem_view(mem, base, sz);
+	assert_non_null(v);
+	assert_int_equal((uintptr_t)v % (2u << 20), (uintptr_t)pg);
+	/* cold reads and a source's first ordinary reads: right bytes, nothing mapped */
+	assert_int_equal(xv_mem_read_cold(mem, base + 0x100010, out, 64), 0);
+	assert_memory_equal(out, data + 0x100010, 64);
+	assert_int_equal(xv_mem_read(mem, base + 0x200ff0, out, 32), 0); /* across a page */
+	assert_memory_equal(out, data + 0x200ff0, 32);
+	assert_false(resident(v + 0x100010));
+	assert_false(resident(v + 0x200ff0));
+	assert_false(resident(v + 0x201000));
+	/* a read-mostly reader gets the mapping after XV_MEM_COLD_READS reads */
+	for (unsigned i = 0; i < XV_MEM_COLD_READS; i++)
+		assert_int_equal(xv_mem_read(mem, base + 8 * (i % 512), out, 8), 0);
+	assert_int_equal(xv_mem_read(mem, base + 0x300008, out, 8), 0);
+	assert_memory_equal(out, data + 0x300008, 8);
+	assert_true(resident(v + 0x300008));
+	/* a trimmed window is given back; what lies outside it stays */
+	assert_int_equal(v[0x100000], data[0x100000]);
+	assert_true(resident(v + 0x100000));
+	assert_int_equal(xv_mem_trim_range(mem, base + 0x0ff000, 0x3000), 0);
+	assert_false(resident(v + 0x100000));
+	assert_true(resident(v + 0x300008));
+	assert_int_equal(v[0x100000], data[0x100000]); /* and faults back in */
+	/* ranges partly or wholly outside guest RAM are no error */
+	assert_int_equal(xv_mem_trim_range(mem, base - 0x1000, 0x2000), 0);
+	assert_int_equal(xv_mem_trim_range(mem, base + sz, 0x1000), 0);
+	assert_int_equal(xv_mem_trim_range(mem, 0, UINT64_MAX), 0);
+	assert_false(resident(v + 0x300008));
+	/* a cold read outside RAM fails like an ordinary one */
+	assert_int_equal(xv_mem_read_cold(mem, base + sz - 8, out, 16), -EFAULT);
+	xv_mem_close(mem);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buffers_span_and_gaps),
 		cmocka_unit_test(test_buffers_overlap),
 		cmocka_unit_test_setup_teardown(test_ram_spec, make_tmpdir, rm_tmpdir),
+		cmocka_unit_test_setup_teardown(test_ram_resident, make_tmpdir, rm_tmpdir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
