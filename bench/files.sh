@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# files.sh — benchmark of fchk over the whole RAM disk and of fichk's scan rate, beside `yara -r` and
-# `sha256sum` run over the same files extracted to the host (with `xvids cat`).
-# usage: bench/files.sh [BUILD_DIR] [DATA_MIB]   (defaults: build, 24 MiB of extra files per guest)
+# files.sh — benchmark of fchk over the whole RAM disk and of fichk's scan rate, side by side with
+# `yara -r` and `sha256sum` run over the same files extracted to the host (with `xvids cat`).
+# usage: bench/files.sh [BUILD_DIR] [DATA_MIB] [ROUNDS]
+#   (defaults: build, 24 MiB of extra files per guest, 5 alternating rounds of fichk and yara)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
 MIB=${2:-24}
+ROUNDS=${3:-5}
 X=$BUILD/src/cli/xvids
+RULES=$ROOT/bench/files.yar
 [ -x "$X" ] || { echo "missing $X: build first"; exit 2; }
 for c in yara hyperfine python3 pkg-config cc; do command -v $c >/dev/null || { echo "missing $c"; exit 2; }; done
 T=$(mktemp -d /tmp/xvids-files-bench.XXXXXX)
@@ -18,14 +21,42 @@ trap cleanup EXIT
 yara_libs=$(pkg-config --libs yara 2>/dev/null || true)
 cc -O2 -std=gnu11 -I"$ROOT/include" -I"$ROOT/src" -I"$BUILD" -o "$T/files_bench" "$ROOT/bench/files_bench.c" \
   "$BUILD/libxvids.a" $(pkg-config --libs libbpf json-c libcrypto libpcap) $yara_libs -lm
+: >"$T/empty.pol" # fchk with nothing to compare: the rounds below time fichk alone
 
 # "wall-ms cpu-ms" per command: the host may be busy (other TCG guests), CPU time says more then.
 mean() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("\n".join("%.1f %.1f" % (x["mean"]*1e3, (x["user"]+x["system"])*1e3) for x in r))' "$1"; }
+median() { python3 -c 'import statistics,sys; print("%.0f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# extract SPEC DIR — every regular file fichk scans (memory file systems) to the host; prints bytes.
+extract() {
+  "$X" --vm "$1" find / -type f 2>/dev/null | grep -Ev '^/(proc|sys)/' >"$2.list"
+  while read -r f; do mkdir -p "$2$(dirname "$f")"; "$X" --vm "$1" cat "$f" >"$2$f" 2>/dev/null || true; done <"$2.list"
+  find "$2" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}'
+}
+
+# side_by_side SPEC TREE BYTES — ROUNDS alternating rounds, so that both tools see the same
+# load: fichk warm in process (median of 5 runs), then `yara -r` (its default 32 threads) and
+# `yara -p NPROC -r` (as many threads as fichk's default) on the extracted copy (median of 5).
+# Prints the medians over the rounds, in MB/s of file data per wall second.
+side_by_side() {
+  local spec=$1 tree=$2 bytes=$3 fk=() ya=() yp=() r
+  for r in $(seq "$ROUNDS"); do
+    fk+=("$("$T/files_bench" "$spec" "$T/empty.pol" "$RULES" - 5 | sed -n 's/^fichk_warm_MBps_median //p')")
+    hyperfine -N -w 1 -r 5 --export-json "$T/y.json" "yara -r $RULES $tree" "yara -p $(nproc) -r $RULES $tree" >/dev/null 2>&1
+    readarray -t m < <(python3 -c 'import json,sys; print("\n".join("%.1f" % (int(sys.argv[2]) / x["median"] / 1e6) for x in json.load(open(sys.argv[1]))["results"]))' "$T/y.json" "$bytes")
+    ya+=("${m[0]}"); yp+=("${m[1]}")
+  done
+  echo "  side by side, $ROUNDS rounds (load before: $4, after: $(load)); MB/s of file data, wall:"
+  echo "    fichk warm (in process)          $(median "${fk[@]}") MB/s   rounds: ${fk[*]}"
+  echo "    yara -r (host copy)              $(median "${ya[@]}") MB/s   rounds: ${ya[*]}"
+  echo "    yara -p $(nproc) -r (host copy)            $(median "${yp[@]}") MB/s   rounds: ${yp[*]}"
+}
 
 echo "# xvids files benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -r)"
-echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg); $(yara --version | sed 's/^/yara /'), $(sha256sum --version | head -1)"
-echo "rules: bench/files.yar ($(grep -c '^rule' "$ROOT/bench/files.yar") rules)"
+echo "load at start: $(load); $(yara --version | sed 's/^/yara /'), $(sha256sum --version | head -1)"
+echo "rules: bench/files.yar ($(grep -c '^rule' "$RULES") rules)"
 
 for arch in ${BENCH_ARCHES:-x86_64 aarch64}; do
   run=$T/$arch; runs+=("$run")
@@ -34,7 +65,10 @@ for arch in ${BENCH_ARCHES:-x86_64 aarch64}; do
   "$X" --vm "$spec" fchk --init >"$T/$arch.demo.pol"
   echo
   echo "## $arch guest: the demo RAM disk ($(grep -c '^file expect' "$T/$arch.demo.pol") entries in the manifest)"
-  "$T/files_bench" "$spec" "$T/$arch.demo.pol" "$ROOT/bench/files.yar" - 15 | sed 's/^/  warm /'
+  "$T/files_bench" "$spec" "$T/$arch.demo.pol" "$RULES" - 15 | sed 's/^/  warm /'
+  l0=$(load); bytes=$(extract "$spec" "$T/$arch.demo")
+  echo "  extracted $(wc -l <"$T/$arch.demo.list") files, $bytes bytes"
+  side_by_side "$spec" "$T/$arch.demo" "$bytes" "$l0"
   # Extra data on the RAM disk: 1 MiB files of random bytes and of text, like binaries and logs.
   "$ROOT/guest/cmd" "$run" "mkdir -p /opt/data; i=0; while [ \$i -lt $MIB ]; do
       if [ \$((i % 2)) = 0 ]; then dd if=/dev/urandom of=/opt/data/bin\$i bs=65536 count=16 2>/dev/null
@@ -44,19 +78,16 @@ for arch in ${BENCH_ARCHES:-x86_64 aarch64}; do
   nfiles=$(grep -c '^file expect' "$T/$arch.pol")
   echo
   echo "## $arch guest with $MIB MiB more files ($nfiles entries in the manifest)"
-  "$T/files_bench" "$spec" "$T/$arch.pol" "$ROOT/bench/files.yar" - 15 | sed 's/^/  warm /' 
-  # Extract every regular file fichk scans (memory file systems) to the host.
-  mkdir -p "$T/$arch.tree"
-  "$X" --vm "$spec" find / -type f 2>/dev/null | grep -Ev '^/(proc|sys)/' >"$T/$arch.list"
-  while read -r f; do mkdir -p "$T/$arch.tree$(dirname "$f")"; "$X" --vm "$spec" cat "$f" >"$T/$arch.tree$f" 2>/dev/null || true; done <"$T/$arch.list"
-  bytes=$(find "$T/$arch.tree" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
-  echo "  extracted $(wc -l <"$T/$arch.list") files, $bytes bytes"
+  "$T/files_bench" "$spec" "$T/$arch.pol" "$RULES" - 15 | sed 's/^/  warm /'
+  l0=$(load); bytes=$(extract "$spec" "$T/$arch.tree")
+  echo "  extracted $(wc -l <"$T/$arch.tree.list") files, $bytes bytes"
+  side_by_side "$spec" "$T/$arch.tree" "$bytes" "$l0"
   hyperfine -N -w 2 -r 10 --export-json "$T/h.json" \
     "$X --vm $spec fchk --policy $T/$arch.pol" \
-    "$X --vm $spec fichk --rules $ROOT/bench/files.yar" \
+    "$X --vm $spec fichk --rules $RULES" \
     "$X --vm $spec info" \
-    "yara -r $ROOT/bench/files.yar $T/$arch.tree" \
-    "yara -p 1 -r $ROOT/bench/files.yar $T/$arch.tree" >/dev/null 2>&1 || true
+    "yara -r $RULES $T/$arch.tree" \
+    "yara -p 1 -r $RULES $T/$arch.tree" >/dev/null 2>&1 || true
   hyperfine -w 2 -r 10 --export-json "$T/h2.json" "find $T/$arch.tree -type f -exec sha256sum {} +" >/dev/null 2>&1
   readarray -t m < <(mean "$T/h.json"); s=$(mean "$T/h2.json")
   mbps() { python3 -c "print('%.0f' % ($bytes / ($1 / 1e3) / 1e6))"; }
@@ -70,4 +101,7 @@ for arch in ${BENCH_ARCHES:-x86_64 aarch64}; do
   row "yara -r files.yar (host copy, default threads)" "${m[3]}"
   row "yara -p 1 -r files.yar (host copy)" "${m[4]}"
   row "sha256sum of every file (host copy)" "$s"
+  "$ROOT/guest/stop" "$run" >/dev/null 2>&1 || true
 done
+echo
+echo "load at end: $(load)"

@@ -110,8 +110,9 @@ const struct xv_cmd xv_cmd_cat = {
 	.synopsis = "cat [--max-size BYTES] PATH...",
 	.summary = "write a guest file's bytes (from its page cache) to stdout",
 	.help = "Follows symlinks. Holes of memory file systems read as zeros, as in the guest.\n"
-		"Pages that are not in guest RAM (swapped out, evicted) are written as zeros and\n"
-		"the file is reported as partial on stderr, with exit status 1. Files over\n"
+		"Pages that are not in guest RAM (swapped out, evicted, or lost from a page cache\n"
+		"that counts more pages than it holds) are written as zeros and the file is\n"
+		"reported as partial on stderr, with exit status 1. Files over\n"
 		"--max-size (default 16 GiB) are refused: a corrupt i_size is not streamed.\n",
 	.flags = XV_CMD_NEEDS_VM | XV_CMD_CLI_ONLY,
 	.run = cat_run,

@@ -463,14 +463,15 @@ static int check_deny(const struct xv_policy_entry *e)
 	const char *v;
 	enum xv_ftype t;
 
+	/* xv_err_ctx, not xv_err("%s", xv_errmsg()): the message buffer cannot be its own source. */
 	if ((v = xv_policy_value(e, "mode")) && xv_fs_mode_match(v, 0) < 0)
-		return xv_err(EINVAL, "%s:%d: %s", e->file, e->line, xv_errmsg());
+		return xv_err_ctx(EINVAL, "%s:%d: ", e->file, e->line);
 	if ((v = xv_policy_value(e, "uid")) && xv_fs_id_match(v, 0) < 0)
-		return xv_err(EINVAL, "%s:%d: uid: %s", e->file, e->line, xv_errmsg());
+		return xv_err_ctx(EINVAL, "%s:%d: uid: ", e->file, e->line);
 	if ((v = xv_policy_value(e, "gid")) && xv_fs_id_match(v, 0) < 0)
-		return xv_err(EINVAL, "%s:%d: gid: %s", e->file, e->line, xv_errmsg());
+		return xv_err_ctx(EINVAL, "%s:%d: gid: ", e->file, e->line);
 	if ((v = xv_policy_value(e, "type")) && xv_ftype_parse(v, &t) < 0)
-		return xv_err(EINVAL, "%s:%d: %s", e->file, e->line, xv_errmsg());
+		return xv_err_ctx(EINVAL, "%s:%d: ", e->file, e->line);
 	return 0;
 }
 

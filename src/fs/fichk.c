@@ -19,6 +19,7 @@
 #endif
 
 #define MAX_MATCHES_PER_STRING 16
+#define LIST_NS "xvids_string_list" /* YARA namespace of the --strings rule */
 #define MAX_STRINGS 100000
 
 int xv_fichk_have_yara(void)
@@ -103,37 +104,45 @@ static void show_bytes(char *out, size_t size, const uint8_t *p, size_t len)
 }
 
 /*
- * Reading the guest is single-threaded (the kernel model and its caches are not shared), and fast;
- * matching is what costs. So one thread walks the tree and copies each file out of guest RAM, and
- * a few workers scan the copies, each with its own YARA scanner over the shared compiled rules.
+ * Reading the guest's kernel structures is single-threaded (the kernel model and its caches are
+ * not shared), and cheap: one thread walks the tree and, for each file, only finds where its
+ * pages are (extents: runs of physically consecutive pages). The workers copy the bytes out of
+ * guest RAM themselves (the memory source is read-only and thread-safe) into a buffer each keeps
+ * from file to file, and scan it with their own YARA scanner over the shared compiled rules.
+ * So the copying is spread over the CPUs, no memory is faulted in per file, and the bytes stay
+ * in cache between the copy and the scan. YARA needs one contiguous buffer per file (a string
+ * may cross a page boundary). The copy is also what a live guest cannot change under YARA's
+ * module parsers while they check and then use a length (scanning the guest's pages in place
+ * would let it race them).
  */
-#define QUEUE_BYTES (256u << 20)
+#define QUEUE_JOBS 64
 #define MAX_WORKERS 8
+/* A worker keeps its buffer up to this size; bigger files get a buffer of their own, one at a
+ * time, so that memory stays bounded by workers * KEEP_BUF + the largest file. */
+#define KEEP_BUF (16u << 20)
 
 struct job {
 	char *path;
-	uint8_t *buf;
-	size_t len, cap;
+	struct xv_fs_extents ex;
+	struct xv_fs_readinfo ri;
 	struct job *next;
 };
-
-/* Finished jobs keep their buffers for the next files: large malloc/free pairs would mmap and
- * unmap each time, and page faults then cost as much as the scan. */
-#define POOL_MAX 24
 
 struct shared {
 	pthread_mutex_t mu;
 	pthread_cond_t have_job, have_space;
+	pthread_mutex_t big; /* held while a file over KEEP_BUF is copied and scanned */
 	struct job *head, *tail, *pool;
 	size_t queued, npool;
 	int done;
 	struct xv_findings *out;
+	struct xv_mem *mem;
 	int rc;
 	struct strlist strs;
 	uint64_t bytes, files;
 	size_t max_file;
 #if XV_HAVE_YARA
-	YR_RULES *rules, *strrules;
+	YR_RULES *rules; /* the rule file and the string list (in its own namespace): one pass */
 #endif
 };
 
@@ -143,10 +152,11 @@ struct worker {
 	const char *path;
 	const uint8_t *data;
 	size_t len;
+	uint8_t *buf;
+	size_t cap;
 	struct json_object *matches;
 #if XV_HAVE_YARA
-	YR_SCANNER *sc, *ssc;
-	int scanning_strings;
+	YR_SCANNER *sc;
 #endif
 };
 
@@ -214,22 +224,32 @@ static int yr_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *arg)
 	struct worker *w = arg;
 	YR_RULE *rule = data;
 	YR_STRING *str;
-	YR_MATCH *m;
+	int is_list;
 
 	if (msg != CALLBACK_MSG_RULE_MATCHING)
 		return CALLBACK_CONTINUE;
+	is_list = rule->ns && rule->ns->name && strcmp(rule->ns->name, LIST_NS) == 0;
 	w->matches = json_object_new_array();
 	yr_rule_strings_foreach(rule, str)
 	{
 		int k = 0;
+		const YR_MATCH *p = ctx->matches[str->idx].head;
 
-		yr_string_matches_foreach(ctx, str, m)
-		{
+		/* Not yr_string_matches_foreach: libyara 4.2 puts a YR_MATCH right after the bytes of
+		 * the previous match in its notebook, so it may be misaligned; copy each one out. */
+		for (int steps = 0; p && steps < 65536; steps++) {
+			YR_MATCH mm;
+			const YR_MATCH *m = &mm;
+
+			memcpy(&mm, p, sizeof(mm));
+			p = mm.next;
+			if (mm.is_private)
+				continue;
 			if (k++ >= MAX_MATCHES_PER_STRING)
 				break;
 			if ((uint64_t)m->offset + (uint64_t)m->match_length > w->len)
 				continue;
-			if (w->scanning_strings) {
+			if (is_list) {
 				/* $sN is string N of the list: show the string itself. */
 				size_t idx = strtoul(str->identifier + 2, NULL, 10);
 				char shown[200];
@@ -246,8 +266,8 @@ static int yr_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *arg)
 			}
 		}
 	}
-	report(w, w->scanning_strings ? "forbidden-string" : rule->identifier,
-	       w->scanning_strings ? "forbidden-string" : "yara");
+	report(w, is_list ? "forbidden-string" : rule->identifier,
+	       is_list ? "forbidden-string" : "yara");
 	json_object_put(w->matches);
 	w->matches = NULL;
 	return CALLBACK_CONTINUE;
@@ -263,11 +283,14 @@ static void yr_compile_err(int level, const char *file, int line, const YR_RULE 
 		snprintf(out, 512, "%s:%d: %s", file ? file : "rules", line, msg);
 }
 
+/* The rule file (default namespace) and the string list's rule (its own namespace, so that the
+ * file's global rules and names do not touch it) compile into one rule set: each file is
+ * scanned once for both. */
 static int compile(const char *file, const char *text, YR_RULES **rules)
 {
 	YR_COMPILER *c;
 	char err[512] = "";
-	int bad;
+	int bad = 0;
 
 	if (yr_compiler_create(&c) != ERROR_SUCCESS)
 		return xv_err(ENOMEM, "YARA: cannot create a compiler");
@@ -281,9 +304,9 @@ static int compile(const char *file, const char *text, YR_RULES **rules)
 		}
 		bad = yr_compiler_add_file(c, f, NULL, file);
 		fclose(f);
-	} else {
-		bad = yr_compiler_add_string(c, text, NULL);
 	}
+	if (!bad && text)
+		bad = yr_compiler_add_string(c, text, LIST_NS);
 	if (bad || yr_compiler_get_rules(c, rules) != ERROR_SUCCESS) {
 		yr_compiler_destroy(c);
 		return xv_err(EINVAL, "YARA: %s", err[0] ? err : "rules do not compile");
@@ -359,21 +382,61 @@ static void scan_strings_plain(struct worker *w)
 static void scan_job(struct worker *w, const struct job *j)
 {
 	w->path = j->path;
-	w->data = j->buf;
-	w->len = j->len;
+	w->len = (size_t)j->ex.size;
 #if XV_HAVE_YARA
-	if (w->sc) {
-		w->scanning_strings = 0;
-		yr_scanner_scan_mem(w->sc, j->buf, j->len);
-	}
-	if (w->ssc) {
-		w->scanning_strings = 1;
-		yr_scanner_scan_mem(w->ssc, j->buf, j->len);
-	}
+	if (w->sc)
+		yr_scanner_scan_mem(w->sc, w->data, w->len);
 #else
 	if (w->sh->strs.n)
 		scan_strings_plain(w);
 #endif
+}
+
+static void finding(struct shared *sh, const char *kind, enum xv_severity sev, const char *path,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Copy the file out of guest RAM into a buffer of this worker, then scan it. */
+static void run_job(struct worker *w, struct job *j)
+{
+	struct shared *sh = w->sh;
+	size_t size = (size_t)j->ex.size;
+	uint8_t *own = NULL, *dst;
+	uint64_t bad = 0;
+	int big = size > KEEP_BUF;
+
+	if (big) {
+		pthread_mutex_lock(&sh->big);
+		dst = own = malloc(size);
+	} else {
+		if (w->cap < size || !w->buf) {
+			size_t cap = (size + 0xffff) & ~(size_t)0xffff;
+			uint8_t *nb = realloc(w->buf, cap ? cap : 1);
+
+			if (nb) {
+				w->buf = nb;
+				w->cap = cap ? cap : 1;
+			}
+		}
+		dst = w->cap >= size ? w->buf : NULL;
+	}
+	if (!dst) {
+		finding(sh, "not-scanned", XV_SEV_MEDIUM, j->path, "out of memory for %zu bytes", size);
+	} else if (xv_fs_extents_copy(sh->mem, &j->ex, dst, &bad) < 0) {
+		finding(sh, "not-scanned", XV_SEV_MEDIUM, j->path, "unreadable: %s", xv_errmsg());
+		xv_err_clear();
+	} else {
+		j->ri.resident -= bad < j->ri.resident ? bad : j->ri.resident;
+		j->ri.missing += bad;
+		if (j->ri.missing)
+			finding(sh, "partial", XV_SEV_LOW, j->path, "%" PRIu64 " of %" PRIu64 " pages "
+				"not in RAM (scanned as zeros)", j->ri.missing, j->ri.pages);
+		w->data = dst;
+		scan_job(w, j);
+	}
+	if (big) {
+		free(own);
+		pthread_mutex_unlock(&sh->big);
+	}
 }
 
 static void *worker_main(void *arg)
@@ -392,32 +455,23 @@ static void *worker_main(void *arg)
 			sh->head = j->next;
 			if (!sh->head)
 				sh->tail = NULL;
+			sh->queued--;
+			pthread_cond_signal(&sh->have_space);
 		}
 		pthread_mutex_unlock(&sh->mu);
 		if (!j)
 			return NULL;
-		scan_job(w, j);
+		run_job(w, j);
 		free(j->path);
 		j->path = NULL;
 		pthread_mutex_lock(&sh->mu);
-		sh->queued -= j->len;
-		if (sh->npool < POOL_MAX) {
-			j->next = sh->pool;
-			sh->pool = j;
-			sh->npool++;
-			j = NULL;
-		}
-		pthread_cond_signal(&sh->have_space);
+		j->next = sh->pool;
+		sh->pool = j;
+		sh->npool++;
 		pthread_mutex_unlock(&sh->mu);
-		if (j) {
-			free(j->buf);
-			free(j);
-		}
 	}
 }
 
-static void finding(struct shared *sh, const char *kind, enum xv_severity sev, const char *path,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static void finding(struct shared *sh, const char *kind, enum xv_severity sev, const char *path,
 		    const char *fmt, ...)
 {
@@ -439,9 +493,7 @@ static int visit(struct xv_fs *fs, const char *path, const struct xv_fs_node *n,
 		 const struct xv_fs_stat *st, void *arg)
 {
 	struct shared *sh = arg;
-	struct xv_fs_readinfo ri;
 	struct job *j;
-	size_t got;
 
 	if (!st->memfs)
 		return 1;
@@ -462,40 +514,22 @@ static int visit(struct xv_fs *fs, const char *path, const struct xv_fs_node *n,
 	if (!j && !(j = calloc(1, sizeof(*j))))
 		return xv_err(ENOMEM, "out of memory");
 	j->next = NULL;
-	if (j->cap < st->size || !j->buf) {
-		uint8_t *nb = realloc(j->buf, st->size ? st->size : 1);
-
-		if (!nb) {
-			free(j->buf);
-			free(j);
-			return xv_err(ENOMEM, "out of memory for %" PRIu64 " bytes", st->size);
-		}
-		j->buf = nb;
-		j->cap = st->size ? st->size : 1;
+	if (xv_fs_extents_get(fs, n, sh->max_file, &j->ex, &j->ri) < 0) {
+		finding(sh, "not-scanned", XV_SEV_MEDIUM, path, "unreadable: %s", xv_errmsg());
+		xv_err_clear();
+		goto back_to_pool;
 	}
 	if (!(j->path = strdup(path))) {
-		free(j->buf);
+		xv_fs_extents_free(&j->ex);
 		free(j);
 		return xv_err(ENOMEM, "out of memory");
 	}
-	if (xv_fs_pread(fs, n, 0, j->buf, st->size, &got, &ri) < 0) {
-		finding(sh, "not-scanned", XV_SEV_MEDIUM, path, "unreadable: %s", xv_errmsg());
-		xv_err_clear();
-		free(j->path);
-		free(j->buf);
-		free(j);
-		return 0;
-	}
-	if (ri.missing)
-		finding(sh, "partial", XV_SEV_LOW, path, "%" PRIu64 " of %" PRIu64 " pages not in RAM "
-			"(scanned as zeros)", ri.missing, ri.pages);
-	j->len = got;
 	pthread_mutex_lock(&sh->mu);
-	while (sh->head && sh->queued + got > QUEUE_BYTES)
+	while (sh->queued >= QUEUE_JOBS)
 		pthread_cond_wait(&sh->have_space, &sh->mu);
-	sh->queued += got;
+	sh->queued++;
 	sh->files++;
-	sh->bytes += got;
+	sh->bytes += j->ex.size;
 	if (sh->tail)
 		sh->tail->next = j;
 	else
@@ -506,6 +540,14 @@ static int visit(struct xv_fs *fs, const char *path, const struct xv_fs_node *n,
 
 	pthread_mutex_unlock(&sh->mu);
 	return rc;
+
+back_to_pool:
+	pthread_mutex_lock(&sh->mu);
+	j->next = sh->pool;
+	sh->pool = j;
+	sh->npool++;
+	pthread_mutex_unlock(&sh->mu);
+	return 0;
 }
 
 static void on_err(struct xv_fs *fs, const char *path, int rc, const char *msg, void *arg)
@@ -544,9 +586,11 @@ int xv_fichk(struct xv_kernel *k, struct xv_fichk_opts *o, struct xv_findings *o
 		return xv_err(ENOMEM, "out of memory");
 	memset(w, 0, sizeof(w));
 	pthread_mutex_init(&sh->mu, NULL);
+	pthread_mutex_init(&sh->big, NULL);
 	pthread_cond_init(&sh->have_job, NULL);
 	pthread_cond_init(&sh->have_space, NULL);
 	sh->out = out;
+	sh->mem = xv_kernel_mem(k);
 	sh->max_file = o->max_file ? o->max_file : (size_t)256 << 20;
 	if (!o->rules_path && !o->strings_path) {
 		rc = xv_err(EINVAL, "fichk needs --rules FILE.yar or --strings FILE");
@@ -563,32 +607,29 @@ int xv_fichk(struct xv_kernel *k, struct xv_fichk_opts *o, struct xv_findings *o
 		rc = xv_err(EIO, "YARA: initialisation failed");
 		goto out;
 	}
-	if (o->rules_path && (rc = compile(o->rules_path, NULL, &sh->rules)) < 0)
-		goto out;
 #endif
-	if (o->strings_path) {
-		if ((rc = strlist_load(o->strings_path, &sh->strs)) < 0)
-			goto out;
+	if (o->strings_path && (rc = strlist_load(o->strings_path, &sh->strs)) < 0)
+		goto out;
 #if XV_HAVE_YARA
-		char *text = strings_rule(&sh->strs);
+	{
+		char *text = o->strings_path ? strings_rule(&sh->strs) : NULL;
 
-		if (!text) {
+		if (o->strings_path && !text) {
 			rc = xv_err(ENOMEM, "out of memory");
 			goto out;
 		}
-		rc = compile(NULL, text, &sh->strrules);
+		rc = compile(o->rules_path, text, &sh->rules);
 		free(text);
 		if (rc < 0)
 			goto out;
-#endif
 	}
+#endif
 	if ((rc = xv_fs_open(k, &fs)) < 0)
 		goto out;
 	for (nw = 0; nw < want; nw++) {
 		w[nw].sh = sh;
 #if XV_HAVE_YARA
-		if ((rc = scanner(sh->rules, &w[nw].sc, &w[nw])) < 0 ||
-		    (rc = scanner(sh->strrules, &w[nw].ssc, &w[nw])) < 0)
+		if ((rc = scanner(sh->rules, &w[nw].sc, &w[nw])) < 0)
 			break;
 #endif
 		if (pthread_create(&w[nw].th, NULL, worker_main, &w[nw]) != 0) {
@@ -618,29 +659,28 @@ out:
 	for (struct job *j = sh->head, *nx; j; j = nx) {
 		nx = j->next;
 		free(j->path);
-		free(j->buf);
+		xv_fs_extents_free(&j->ex);
 		free(j);
 	}
 	for (struct job *j = sh->pool, *nx; j; j = nx) {
 		nx = j->next;
-		free(j->buf);
+		xv_fs_extents_free(&j->ex);
 		free(j);
 	}
+	for (int i = 0; i < MAX_WORKERS; i++)
+		free(w[i].buf);
 #if XV_HAVE_YARA
 	for (int i = 0; i < MAX_WORKERS; i++) {
 		if (w[i].sc)
 			yr_scanner_destroy(w[i].sc);
-		if (w[i].ssc)
-			yr_scanner_destroy(w[i].ssc);
 	}
 	if (sh->rules)
 		yr_rules_destroy(sh->rules);
-	if (sh->strrules)
-		yr_rules_destroy(sh->strrules);
 	yr_finalize();
 #endif
 	strlist_free(&sh->strs);
 	pthread_mutex_destroy(&sh->mu);
+	pthread_mutex_destroy(&sh->big);
 	pthread_cond_destroy(&sh->have_job);
 	pthread_cond_destroy(&sh->have_space);
 	free(sh);

@@ -113,6 +113,29 @@ struct xv_xa_geom {
 int xv_xa_walk(const struct xv_xa_geom *g, xv_xa_read_fn rd, void *rctx, uint64_t head,
 	       uint64_t min_index, uint64_t max_index, xv_xa_entry_cb cb, void *ctx);
 
+/*
+ * Where a regular file's bytes are in guest RAM (content.c): runs of file pages that are
+ * consecutive in guest-physical memory too, in file order; the bytes between runs are zeros
+ * (holes, and pages that are missing: counted in the readinfo). Getting them needs the kernel
+ * model (one thread); copying them needs only the memory source, so any thread can.
+ */
+struct xv_fs_run {
+	uint64_t idx, n; /* file pages [idx, idx+n) */
+	uint64_t pa;     /* physical address of page idx */
+};
+struct xv_fs_extents {
+	struct xv_fs_run *r;
+	size_t n, cap;
+	uint64_t size; /* i_size */
+};
+/* -EFBIG over max bytes. ex is reused (its array kept); free with xv_fs_extents_free. */
+int xv_fs_extents_get(struct xv_fs *fs, const struct xv_fs_node *n, uint64_t max,
+		      struct xv_fs_extents *ex, struct xv_fs_readinfo *ri);
+/* Copy ex->size bytes into buf; pages that cannot be read become zeros, counted in *unreadable. */
+int xv_fs_extents_copy(struct xv_mem *mem, const struct xv_fs_extents *ex, uint8_t *buf,
+		       uint64_t *unreadable);
+void xv_fs_extents_free(struct xv_fs_extents *ex);
+
 enum xv_ftype xv_fs_mode_type(uint32_t mode);
 
 /* attrs.c: pure helpers shared by fchk and tests. */

@@ -61,19 +61,20 @@ for arch in ${E2E_ARCHES:-aarch64 x86_64}; do
     fi
   done
   gcmd "$run" "ls -ln /data" >"$d/g-data"
+  gcmd "$run" "stat -c '%n %Y' /data/*" | tr -d '\r' >"$d/g-data-mtime"
   xv --vm "$ram" ls -l --json /data >"$d/x-data.json" 2>"$d/err" &&
-    out=$($CHECK lsjson "$d/g-data" "$d/x-data.json") &&
-    pass "$arch: ls -l --json /data: name, type, mode, uid, gid, size equal the guest's (${out#equal: })" ||
+    out=$($CHECK lsjson "$d/g-data" "$d/g-data-mtime" "$d/x-data.json") &&
+    pass "$arch: ls -l --json /data: name, type, mode, uid, gid, size, mtime equal the guest's (${out#equal: })" ||
     { fail "$arch: ls -l --json /data"; echo "${out:-$(cat "$d/err")}"; }
   xv --vm "$ram" ls -R /data >"$d/x-lsR" 2>"$d/err" && grep -qx '/data/deep/a/b:' "$d/x-lsR" &&
     grep -qx 'c.txt' "$d/x-lsR" && pass "$arch: ls -R reaches /data/deep/a/b/c.txt" ||
     fail "$arch: ls -R /data ($(cat "$d/err"))"
 
   # --- stat against the guest's stat
-  gcmd "$run" "stat -c '%n %s %a %u %g %h %i %Y' $FILES /data /data/sub /data/link /data/fifo /dev/null /" >"$d/g-stat"
+  gcmd "$run" "stat -c '%n %s %a %u %g %h %i %Y %Z' $FILES /data /data/sub /data/link /data/fifo /dev/null /" >"$d/g-stat"
   xv --vm "$ram" stat --json $FILES /data /data/sub /data/link /data/fifo /dev/null / >"$d/x-stat.json" 2>"$d/err" &&
     out=$($CHECK stat "$d/g-stat" "$d/x-stat.json") &&
-    pass "$arch: stat: size, mode, uid, gid, links, inode, mtime equal the guest's (${out#equal: })" ||
+    pass "$arch: stat: size, mode, uid, gid, links, inode, mtime, ctime equal the guest's (${out#equal: })" ||
     { fail "$arch: stat"; echo "${out:-$(cat "$d/err")}"; }
   for l in /data/link /data/longlink; do
     want=$(gcmd "$run" "readlink $l" | tr -d '\r')
@@ -116,21 +117,31 @@ for arch in ${E2E_ARCHES:-aarch64 x86_64}; do
     { fail "$arch: find -name -type"; diff "$d/g-find" "$d/x-find" | head -5; }
 
   # BusyBox compares whole seconds, xvids (like GNU find) nanoseconds: a second apart both agree.
-  gcmd "$run" "touch /data/ref; sleep 1; touch /data/sub /data/one; find /data -newer /data/ref" | tr -d '\r' | sort >"$d/g-find"
+  # /data/ref is made a second before it is touched: creating it sets /data's mtime, possibly a
+  # clock tick after ref's own, which nanoseconds see and seconds do not.
+  gcmd "$run" ": >/data/ref; sleep 1; touch /data/ref; sleep 1; touch /data/sub /data/one; find /data -newer /data/ref" | tr -d '\r' | sort >"$d/g-find"
   xv --vm "$ram" find /data -newer /data/ref | sort >"$d/x-find"
   cmp -s "$d/g-find" "$d/x-find" && [ -s "$d/g-find" ] && pass "$arch: find -newer equals the guest's ($(wc -l <"$d/g-find") paths)" ||
     { fail "$arch: find -newer"; diff "$d/g-find" "$d/x-find" | head -5; }
 
   # --- fchk: clean baseline, then an intrusion
-  xv --vm "$ram" fchk --init >"$d/base.pol" 2>"$d/err" || fail "$arch: fchk --init ($(cat "$d/err"))"
-  if "$XVIDS" baseline --help 2>&1 | grep -q . && xv --vm "$ram" baseline >"$d/full.pol" 2>/dev/null &&
-     grep -q '^file expect' "$d/full.pol"; then
-    cp "$d/full.pol" "$d/base.pol"; pass "$arch: xvids baseline includes the file manifest"
+  xv --vm "$ram" fchk --init >"$d/init.pol" 2>"$d/err" || fail "$arch: fchk --init ($(cat "$d/err"))"
+  # `xvids baseline` must carry the same manifest as `fchk --init` (the guest is quiet meanwhile).
+  xv --vm "$ram" baseline >"$d/base.pol" 2>"$d/err"; rc=$?
+  grep '^file expect' "$d/init.pol" | sort >"$d/init.files"; grep '^file expect' "$d/base.pol" | sort >"$d/base.files"
+  if [ "$rc" = 0 ] && [ -s "$d/init.files" ] && cmp -s "$d/init.files" "$d/base.files"; then
+    pass "$arch: xvids baseline includes the file manifest ($(wc -l <"$d/base.files") file lines, equal to fchk --init's)"
+  else
+    fail "$arch: xvids baseline: rc $rc, $(wc -l <"$d/base.files") file lines vs $(wc -l <"$d/init.files") from fchk --init $(head -c 200 "$d/err")"
+    diff "$d/init.files" "$d/base.files" | head -5
+    cp "$d/init.pol" "$d/base.pol"
   fi
   cat >>"$d/base.pol" <<'POL'
 file deny type=file mode=/6000 severity=critical
 file deny path=/www/* uid=!0
 file deny path=/etc/* mode=-0002
+file deny path=/etc/ld.so.preload
+file deny path=*/.ssh/authorized_keys
 POL
   n=$(grep -c '^file expect' "$d/base.pol")
   xv --vm "$ram" fchk --policy "$d/base.pol" >"$d/fchk0" 2>"$d/err"; rc=$?
@@ -139,22 +150,54 @@ POL
   psize=$(gcmd "$run" "wc -c </etc/passwd" | tr -d '\r ')
   gcmd "$run" 'echo "<?php system(\$_GET[c]); ?>" >/www/up.php; chown 1000:1000 /www/up.php
 echo "toor:x:0:0::/root:/bin/sh" >>/etc/passwd
-cp /bin/busybox /usr/bin/rootsh; chmod 4755 /usr/bin/rootsh' >/dev/null
+cp /bin/busybox /usr/bin/rootsh; chmod 4755 /usr/bin/rootsh
+rm /root/secret.txt; chmod 666 /etc/group; echo /tmp/x.so >/etc/ld.so.preload
+mkdir /root/.ssh; echo "ssh-ed25519 AAAA x" >/root/.ssh/authorized_keys' >/dev/null
   nsize=$(gcmd "$run" "wc -c </etc/passwd" | tr -d '\r ')
   xv --vm "$ram" fchk --policy "$d/base.pol" --json >"$d/fchk1.json" 2>"$d/err"; rc=$?
   if [ "$rc" = 1 ] && out=$($CHECK fchk "$d/fchk1.json" added:/www/up.php:uid=1000,gid=1000,mode=0644 \
         denied:/www/up.php:uid=1000 "changed:/etc/passwd:changes=size+sha256+mtime" \
-        added:/usr/bin/rootsh:mode=4755,uid=0 denied:/usr/bin/rootsh:mode=4755); then
-    pass "$arch: fchk after the intrusion: exactly the web-root file (uid 1000), /etc/passwd changed, the setuid binary (exit 1)"
+        added:/usr/bin/rootsh:mode=4755,uid=0 denied:/usr/bin/rootsh:mode=4755 \
+        removed:/root/secret.txt:type=file,mode=0600,uid=0 \
+        changed:/etc/group:changes=mode,mode=0666 denied:/etc/group:mode=0666 \
+        added:/etc/ld.so.preload:type=file denied:/etc/ld.so.preload \
+        added:/root/.ssh:type=dir added:/root/.ssh/authorized_keys:type=file \
+        denied:/root/.ssh/authorized_keys); then
+    pass "$arch: fchk after the intrusion: exactly the web-root file (uid 1000), /etc/passwd changed, the setuid binary, the removed /root/secret.txt, world-writable /etc/group, the must-not-exist /etc/ld.so.preload and */.ssh/authorized_keys (exit 1)"
   else
     fail "$arch: fchk after the intrusion: rc $rc"; echo "${out:-}"; cat "$d/err"
   fi
-  python3 - "$d/fchk1.json" "$psize" "$nsize" <<'PY' && pass "$arch: fchk reports /etc/passwd size $psize -> $nsize" || fail "$arch: fchk passwd size change"
+  python3 - "$d/fchk1.json" "$psize" "$nsize" <<'PY' && pass "$arch: fchk reports /etc/passwd size $psize -> $nsize and /etc/group mode 0644 -> 0666 (high)" || fail "$arch: fchk passwd size / group mode change"
 import json, sys
-f = [x for x in json.load(open(sys.argv[1]))['findings'] if x['kind'] == 'changed']
-c = {x['attr']: (x['old'], x['new']) for x in f[0]['changes']}
-sys.exit(0 if c['size'] == (sys.argv[2], sys.argv[3]) and f[0]['severity'] == 'high' else 1)
+f = {x['path']: x for x in json.load(open(sys.argv[1]))['findings'] if x['kind'] == 'changed'}
+c = {x['attr']: (x['old'], x['new']) for x in f['/etc/passwd']['changes']}
+g = {x['attr']: (x['old'], x['new']) for x in f['/etc/group']['changes']}
+sys.exit(0 if c['size'] == (sys.argv[2], sys.argv[3]) and f['/etc/passwd']['severity'] == 'high'
+         and g.get('mode') == ('0644', '0666') and f['/etc/group']['severity'] == 'high' else 1)
 PY
+  # Each deny finding names its rule: the path-only ones (must not exist) and the world-writable one.
+  python3 - "$d/fchk1.json" "$d/base.pol" <<'PY' && pass "$arch: fchk denied findings name their rules (path-only /etc/ld.so.preload, glob */.ssh/authorized_keys, world-writable in /etc)" || fail "$arch: fchk deny rules"
+import json, sys
+lines = open(sys.argv[2]).read().split('\n')
+line = lambda rule: '%s:%d' % (sys.argv[2], lines.index(rule) + 1)
+want = {('/etc/ld.so.preload', line('file deny path=/etc/ld.so.preload')),
+        ('/root/.ssh/authorized_keys', line('file deny path=*/.ssh/authorized_keys')),
+        ('/etc/group', line('file deny path=/etc/* mode=-0002'))}
+have = {(x['path'], x['rule']) for x in json.load(open(sys.argv[1]))['findings'] if x['kind'] == 'denied'}
+sys.exit(0 if want <= have else print(sorted(have)) or 1)
+PY
+  # Bad input is an error (exit 2, a message naming the file), never "no findings".
+  printf 'file deny path=/etc/* mode=0x99\n' >"$d/bad1.pol"
+  printf 'file expect path=etc/passwd type=file\n' >"$d/bad2.pol"
+  printf 'file deny type=regular\n' >"$d/bad3.pol"
+  nbad=0
+  for c in "missing.pol:No such file" "bad1.pol:1:.*'0x99'" "bad2.pol:1:.*absolute" "bad3.pol:1:.*'regular'"; do
+    p="$d/${c%%:*}"
+    xv --vm "$ram" fchk --policy "$p" >"$d/out" 2>"$d/err"; rc=$?
+    if [ "$rc" = 2 ] && grep -q "${c%%:*}.*${c#*:}" "$d/err" && [ ! -s "$d/out" ]; then :
+    else nbad=$((nbad + 1)); fail "$arch: fchk --policy $(basename "$p"): rc $rc $(cat "$d/out" "$d/err")"; fi
+  done
+  [ "$nbad" = 0 ] && pass "$arch: fchk exits 2 naming the file for a missing policy, a bad mode, a relative path, a bad type"
 
   # --- fichk: nothing in a clean guest, then a planted signature (spelled so that the command
   # that plants it does not contain it)
@@ -196,7 +239,7 @@ PY
   fi
 
   # --- hostile memory: patched copies of guest RAM (never the live guest's)
-  xv --vm "$ram" stat --json /home/user/notes.txt /home/user /etc/motd /etc >"$d/h.json" 2>"$d/err" ||
+  xv --vm "$ram" stat --json /home/user/notes.txt /home/user /etc/motd /etc /data/pages >"$d/h.json" 2>"$d/err" ||
     fail "$arch: stat for the hostile tests ($(cat "$d/err"))"
   field_pa() { # field_pa TYPE ADDR FIELD -> physical address of the field
     xv --vm "$ram" eval --json "$1@$2.$3" | python3 -c 'import json,sys; print(json.load(sys.stdin)["phys"])'
@@ -206,7 +249,7 @@ PY
   }
   read_addr() { python3 -c 'import json,sys; print([e for e in json.load(open(sys.argv[1])) if e["path"]==sys.argv[2]][0][sys.argv[3]])' "$d/h.json" "$1" "$2"; }
   notes=$(read_addr /home/user/notes.txt dentry); user=$(read_addr /home/user dentry)
-  motd_i=$(read_addr /etc/motd inode); etc_i=$(read_addr /etc inode)
+  motd_i=$(read_addr /etc/motd inode); etc_i=$(read_addr /etc inode); pages_i=$(read_addr /data/pages inode)
   cp "$(sed -n 's/^ram=//p' "$run/info")" "$d/ram.copy"
   clean_sha=$(sha256sum <"$d/ram.copy")
   cp "$d/ram.copy" "$d/ram.loop"; cp "$d/ram.copy" "$d/ram.size"
@@ -252,6 +295,42 @@ PY
           fail "$arch: absurd size: fichk rc $rc $(cat "$d/err")" ;;
     esac
   done
+  # 3. pages missing from a file: slot 3 of /data/pages' page cache (7 pages, one XArray node)
+  #    cleared, then made a value (swap) entry. The file is still 7 pages long: its bytes come
+  #    out with zeros for page 3 (what the guest's own dd shows when page 3 is zeros), and every
+  #    command says it is partial, never a silently short or silently different file.
+  want=$(gcmd "$run" '{ dd if=/data/pages bs=4096 count=3; dd if=/dev/zero bs=4096 count=1; dd if=/data/pages bs=4096 skip=4; } 2>/dev/null | sha256sum' | awk '{print $1}')
+  head=$(xv --vm "$ram" eval --json "inode@$pages_i.i_mapping->i_pages.xa_head" | python3 -c 'import json,sys; print(json.load(sys.stdin)["value"])')
+  if [ -n "$head" ] && [ $((head & 3)) = 2 ] && [ "$(xv --vm "$ram" stat --json /data/pages | jget /dev/stdin pages)" = 7 ]; then
+    node=$(printf '0x%x' $((head - 2)))
+    slot=$(( $(field_pa xa_node "$node" "slots[3]") - base ))
+    cp "$d/ram.copy" "$d/ram.page"
+    for entry in 0 0x2469; do
+      what=$([ "$entry" = 0 ] && echo "slot cleared" || echo "value (swap) entry")
+      patch "$d/ram.page" "$slot" "$entry"
+      spec="ram:$d/ram.page@$base"
+      xv --vm "$spec" cat /data/pages >"$d/hp.out" 2>"$d/err"; rc=$?
+      have=$(sha256sum <"$d/hp.out" | cut -d' ' -f1)
+      [ "$rc" = 1 ] && grep -q 'partial: 1 of 7 pages are not in guest RAM' "$d/err" &&
+        [ "$(wc -c <"$d/hp.out")" = 28672 ] && [ "$have" = "$want" ] &&
+        pass "$arch: page missing ($what): cat writes all 28672 bytes, page 3 as zeros (= the guest's dd), says partial, exit 1" ||
+        fail "$arch: page missing ($what): cat rc $rc, $(wc -c <"$d/hp.out") bytes, sha $have want $want: $(cat "$d/err")"
+      xv --vm "$spec" fchk --policy "$d/base.pol" --json >"$d/hp.json" 2>"$d/err"; rc=$?
+      python3 - "$d/hp.json" <<'PY' && [ "$rc" = 1 ] && pass "$arch: page missing ($what): fchk reports /data/pages partial (1 of 7 pages), not changed" || { fail "$arch: page missing ($what): fchk rc $rc"; cat "$d/err"; }
+import json, sys
+f = [x for x in json.load(open(sys.argv[1]))['findings'] if x.get('path') == '/data/pages']
+sys.exit(0 if [x['kind'] for x in f] == ['partial'] and '1 of 7 pages' in f[0]['reason'] else print(f) or 1)
+PY
+      xv --vm "$spec" fichk --strings "$d/sig.txt" /data --json >"$d/hpi.json" 2>"$d/err"; rc=$?
+      python3 - "$d/hpi.json" <<'PY' && [ "$rc" = 1 ] && pass "$arch: page missing ($what): fichk reports /data/pages partial (scanned with zeros for the page)" || { fail "$arch: page missing ($what): fichk rc $rc"; cat "$d/err"; }
+import json, sys
+f = json.load(open(sys.argv[1]))['findings']
+sys.exit(0 if [(x['kind'], x['path']) for x in f] == [('partial', '/data/pages')] and '1 of 7 pages' in f[0]['reason'] else print(f) or 1)
+PY
+    done
+  else
+    fail "$arch: /data/pages: page cache head $head is not a node of 7 pages"
+  fi
   [ "$(sha256sum <"$d/ram.copy")" = "$clean_sha" ] && pass "$arch: RAM copy unchanged by xvids (read-only)" || fail "$arch: RAM copy modified"
   rm -f "$d"/ram.*
 done

@@ -4,10 +4,11 @@
   files_check.py ls GUEST_LS_LN XVIDS_LS_L
       Both are `ls -ln`-style listings of one directory. Every entry: same name, mode string,
       link count, uid, gid, size (or major,minor) and symlink target. Dates are not compared.
-  files_check.py lsjson GUEST_LS_LN XVIDS_JSON
-      `ls -l --json`: name, type, mode, uid, gid, size equal the guest's listing.
+  files_check.py lsjson GUEST_LS_LN GUEST_MTIMES XVIDS_JSON
+      `ls -l --json`: name, type, mode, uid, gid, size equal the guest's listing, mtime the
+      guest's stat (GUEST_MTIMES: lines "PATH MTIME", busybox stat -c '%n %Y').
   files_check.py stat GUEST_STAT XVIDS_STAT_JSON
-      GUEST_STAT: lines "PATH SIZE MODE_OCTAL UID GID NLINK INODE MTIME" (busybox stat -c).
+      GUEST_STAT: lines "PATH SIZE MODE_OCTAL UID GID NLINK INODE MTIME CTIME" (busybox stat -c).
   files_check.py fchk FINDINGS_JSON EXPECT...
       EXPECT is KIND:PATH[:key=value,...] ; every finding must be expected and vice versa.
       key=value checks a field of the finding (mode, uid, size); changes=a+b requires those
@@ -72,10 +73,17 @@ def perm_bits(mode):
     return v
 
 
-def cmp_lsjson(guest, xv):
+def cmp_lsjson(guest, mtimes, xv):
     g = parse_ls(guest)
+    mt = {}
+    for line in open(mtimes):
+        f = line.split()
+        if len(f) == 2:
+            mt[f[0].rsplit('/', 1)[-1]] = int(f[1])
     x = {e['name']: e for e in json.load(open(xv))}
     bad = []
+    if set(mt) != set(g):
+        bad.append('guest stat names %s differ from its ls names %s' % (sorted(mt), sorted(g)))
     for name in sorted(set(g) | set(x)):
         if name not in x or name not in g:
             bad.append('%s only in %s' % (name, 'guest' if name in g else 'xvids'))
@@ -89,6 +97,8 @@ def cmp_lsjson(guest, xv):
         for k in ('name', 'path', 'type', 'mode', 'uid', 'gid', 'size', 'mtime'):
             if k not in e:
                 bad.append('%s: no %s in JSON' % (name, k))
+        if e.get('mtime') != mt.get(name):
+            bad.append('%s: mtime guest %s, xvids %s' % (name, mt.get(name), e.get('mtime')))
     return bad, len(g)
 
 
@@ -97,16 +107,18 @@ def cmp_stat(guest, xv):
     bad, n = [], 0
     for line in open(guest):
         f = line.split()
-        if len(f) != 8:
+        if len(f) != 9:
             continue
         n += 1
-        path, size, mode, uid, gid, nlink, ino, mtime = f
+        path, size, mode, uid, gid, nlink, ino, mtime, ctime = f
         e = x.get(path)
         if not e:
             bad.append('%s: not in xvids output' % path)
             continue
-        want = (int(size), int(mode, 8), int(uid), int(gid), int(nlink), int(ino), int(mtime))
-        have = (e['size'], int(e['mode'], 8), e['uid'], e['gid'], e['nlink'], e['ino'], e['mtime'])
+        want = (int(size), int(mode, 8), int(uid), int(gid), int(nlink), int(ino), int(mtime),
+                int(ctime))
+        have = (e['size'], int(e['mode'], 8), e['uid'], e['gid'], e['nlink'], e['ino'], e['mtime'],
+                e.get('ctime'))
         if want != have:
             bad.append('%s: guest %s, xvids %s' % (path, want, have))
     return bad, n
@@ -143,13 +155,15 @@ def main():
     if what == 'ls':
         bad, n = cmp_ls(sys.argv[2], sys.argv[3], set(sys.argv[4:]))
     elif what == 'lsjson':
-        bad, n = cmp_lsjson(sys.argv[2], sys.argv[3])
+        bad, n = cmp_lsjson(sys.argv[2], sys.argv[3], sys.argv[4])
     elif what == 'stat':
         bad, n = cmp_stat(sys.argv[2], sys.argv[3])
     elif what == 'fchk':
         bad, n = cmp_fchk(sys.argv[2], sys.argv[3:])
     else:
         raise SystemExit('unknown check ' + what)
+    if n == 0 and what in ('lsjson', 'stat'):
+        bad.append('nothing compared: the guest listing is empty or unparsed')
     if bad:
         print('\n'.join(bad))
         return 1
