@@ -315,6 +315,7 @@ int main(int argc, char **argv)
 	socklen_t ll;
 	if (xvd_parse_hostport(d.cfg.listen, &ls, &ll) < 0)
 		return die("--listen");
+#if XV_HAVE_TELNET /* without a command manager nobody logs in: no password to ask for */
 	if (!xvd_addr_is_loopback(&ls) && !d.cfg.password_file[0]) {
 		fprintf(stderr, "xvidsd: refusing to listen on %s without a password: give "
 				"--password-file FILE (make entries with xvidsd --hash-password), or "
@@ -323,6 +324,7 @@ int main(int argc, char **argv)
 	}
 	if (d.cfg.password_file[0] && xvd_auth_load(&d.auth, d.cfg.password_file) < 0)
 		return die(NULL);
+#endif
 	if (!d.cfg.nvm)
 		xvd_log("warning: no VMs given (--vm NAME=SPEC)");
 	uid_t uid = getuid();
@@ -405,8 +407,14 @@ int main(int argc, char **argv)
 		xvd_log(rc ? "sandbox: no_new_privs and seccomp allow-list applied"
 			   : "sandbox: no_new_privs only (built without libseccomp)");
 	}
+#if !XV_HAVE_TELNET
+	xvd_log("ready: %u VM%s, no telnet command manager: this xvidsd was built without libtelnet "
+		"(-Dtelnet=disabled); the watches, alerts and switch run, and a connection is told "
+		"so and closed", d.nvm, d.nvm == 1 ? "" : "s");
+#else
 	xvd_log("ready: %u VM%s, %s", d.nvm, d.nvm == 1 ? "" : "s",
 		d.auth.n ? "password required" : "no password (loopback)");
+#endif
 	loop(&d);
 	xvd_log("stopping");
 	xvd_clients_free(&d);

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libtelnet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -12,6 +11,10 @@
 #include <unistd.h>
 
 #include "daemon/xvidsd.h"
+#include "xv_config.h"
+
+#if XV_HAVE_TELNET
+#include <libtelnet.h>
 
 #define OUT_MAX (32u << 20) /* a client that does not read this much is dropped */
 #define INQ_MAX (1u << 20)  /* input held while a failed login is being delayed */
@@ -526,3 +529,44 @@ void xvd_clients_free(struct xvd *d)
 	}
 	d->nclients = 0;
 }
+#else /* -Dtelnet=disabled: no command manager; whoever connects is told so */
+void xvd_client_accept(struct xvd *d)
+{
+	static const char msg[] = "xvidsd: this build has no telnet command manager (built without "
+				  "libtelnet); its watches, alerts and switch run.\r\n";
+	int fd = accept4(d->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	ssize_t w;
+
+	if (fd < 0)
+		return;
+	w = write(fd, msg, sizeof(msg) - 1); /* best effort: a fresh socket takes one line */
+	(void)w;
+	close(fd);
+}
+
+void xvd_clients_poll(struct xvd *d, struct pollfd *pfd, unsigned *n)
+{
+	(void)d;
+	(void)pfd;
+	(void)n;
+}
+
+void xvd_clients_io(struct xvd *d, struct pollfd *pfd, unsigned n, double now)
+{
+	(void)d;
+	(void)pfd;
+	(void)n;
+	(void)now;
+}
+
+double xvd_clients_next(struct xvd *d)
+{
+	(void)d;
+	return -1;
+}
+
+void xvd_clients_free(struct xvd *d)
+{
+	(void)d;
+}
+#endif

@@ -1,13 +1,20 @@
 /* pcap.c — offline capture reading through libpcap, and a small pcap writer for the mirror port. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pcap/pcap.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "xv_config.h"
+#if XV_HAVE_PCAP
+#include <pcap/pcap.h>
+#endif
+
 #include "net/netpriv.h"
 #include "xvids/err.h"
+
+#if XV_HAVE_PCAP
 
 long xv_net_run_pcap(struct xv_net *n, const char *path)
 {
@@ -37,6 +44,16 @@ long xv_net_run_pcap(struct xv_net *n, const char *path)
 	pcap_close(pc);
 	return count;
 }
+#else
+/* Built with -Dpcap=disabled: reading captures needs libpcap (the mirror writer below does not). */
+long xv_net_run_pcap(struct xv_net *n, const char *path)
+{
+	(void)n;
+	return xv_err(ENOTSUP, "cannot read capture %s: this build of xvids lacks libpcap (configured "
+			       "with -Dpcap=disabled); rebuild with libpcap-dev, or inspect live "
+			       "traffic with `xvids switch`", path);
+}
+#endif
 
 struct xv_pcap_writer {
 	FILE *f;
