@@ -14,6 +14,8 @@ struct xv_kernel;
 struct xv_kernel_opts {
 	const char *btf_path;   /* --btf FILE: use this BTF instead of carving it from RAM */
 	const char *system_map; /* --system-map FILE: symbols instead of (or besides) kallsyms */
+	const char *vmcoreinfo_path; /* --vmcoreinfo FILE: this boot's VMCOREINFO text, for a guest
+				      * whose memory has none (a kernel without CRASH_CORE) */
 };
 
 /*

@@ -10,7 +10,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xvids [--vm SPEC] [--json] [--eve FILE] [--btf FILE] [--system-map FILE]\n"
-		"             [--pause] COMMAND [ARGS...]\n"
+		"             [--vmcoreinfo FILE] [--pause] COMMAND [ARGS...]\n"
 		"\n"
 		"Intrusion detection for Linux virtual machines, from outside the guest.\n"
 		"\n"
@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		"  --eve FILE          append findings/alerts to FILE as Suricata EVE JSON\n"
 		"  --btf FILE          use this BTF (raw or ELF .BTF) instead of the guest's own\n"
 		"  --system-map FILE   use this System.map for symbols\n"
+		"  --vmcoreinfo FILE   this boot's VMCOREINFO text, for a kernel whose memory has none\n"
 		"  --pause             stop a live guest while reading it (consistent view)\n"
 		"  --help, -h          this text; `xvids COMMAND --help` for a command\n"
 		"  --version\n"
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
 		{ "eve", required_argument, NULL, 'E' },
 		{ "btf", required_argument, NULL, 'B' },
 		{ "system-map", required_argument, NULL, 'S' },
+		{ "vmcoreinfo", required_argument, NULL, 'I' },
 		{ "pause", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -58,6 +60,7 @@ int main(int argc, char **argv)
 		case 'E': ctx.eve_path = optarg; break;
 		case 'B': ctx.btf_path = optarg; break;
 		case 'S': ctx.system_map = optarg; break;
+		case 'I': ctx.vmcoreinfo_path = optarg; break;
 		case 'P': ctx.pause = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("xvids 0.1.0\n"); return 0;

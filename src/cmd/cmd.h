@@ -2,6 +2,7 @@
 #ifndef XV_CMD_H
 #define XV_CMD_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct xv_kernel;
@@ -10,12 +11,30 @@ struct xv_mem;
 /* Exit codes every command returns (the CLI passes them to exit()). */
 enum { XV_EXIT_OK = 0, XV_EXIT_FINDINGS = 1, XV_EXIT_ERROR = 2 };
 
+/* What a command may ask of the xvidsd daemon it runs in (ctx->dops; NULL in the CLI). Each
+ * hook takes ctx->daemon first. */
+struct xv_switch;
+struct xv_daemon_ops {
+	/* net: the daemon's switch, once name (NULL: every port) is known to be one of its ports
+	 * or VMs. NULL with xv_err() set: no switch configured, or no such port or VM. */
+	struct xv_switch *(*net_switch)(void *daemon, const char *name);
+	/* baseline: the file VM's policy is written to (in the daemon's state dir). 0 or -errno. */
+	int (*policy_file)(void *daemon, const char *vm, char *path, size_t size);
+	/* baseline: make the policy just written to path the VM's policy (its watches start over);
+	 * path becomes where it is kept. Returns its number of entries or -errno (xv_err() set). */
+	long (*policy_adopt)(void *daemon, const char *vm, char *path, size_t size);
+	/* The longest a command may keep the (single-threaded) daemon busy on purpose, in ms
+	 * (baseline --learn). */
+	unsigned max_block_ms;
+};
+
 /* One invocation's context. The CLI makes one per process; the daemon keeps one per VM warm. */
 struct xv_ctx {
 	const char *vm_spec;    /* --vm SPEC, NULL if none */
 	const char *vm_name;    /* daemon: the VM's name; CLI: NULL */
 	const char *btf_path;   /* --btf FILE fallback */
 	const char *system_map; /* --system-map FILE fallback */
+	const char *vmcoreinfo_path; /* --vmcoreinfo FILE fallback */
 	const char *eve_path;   /* --eve FILE: append findings/alerts as EVE JSON */
 	int json;               /* --json / -j */
 	int pause;              /* --pause: stop a live guest around reads */
@@ -24,6 +43,7 @@ struct xv_ctx {
 	struct xv_mem *mem;       /* opened on demand by xv_ctx_kernel() */
 	struct xv_kernel *kernel; /* opened on demand, kept warm by the daemon */
 	void *daemon;           /* non-NULL inside xvidsd (commands that need daemon state) */
+	const struct xv_daemon_ops *dops; /* with daemon: what the daemon offers commands */
 };
 
 enum {
@@ -36,6 +56,7 @@ struct xv_cmd {
 	const char *synopsis; /* "ps [--json]" */
 	const char *summary;  /* one line for `help` */
 	const char *help;     /* full text for `help CMD` / `CMD --help` (may be NULL) */
+	const char *daemon_synopsis; /* how xvidsd's `help` shows it; NULL: "NAME VM" (NEEDS_VM) or NAME */
 	unsigned flags;
 	/* argv[0] is the command name; getopt-style parsing; returns an XV_EXIT_* code. */
 	int (*run)(struct xv_ctx *ctx, int argc, char **argv);

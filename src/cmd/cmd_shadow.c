@@ -61,6 +61,10 @@ static int shadow_run(struct xv_ctx *ctx, int argc, char **argv)
 		args[n++] = "--system-map";
 		args[n++] = (char *)ctx->system_map;
 	}
+	if (ctx->vmcoreinfo_path) {
+		args[n++] = "--vmcoreinfo";
+		args[n++] = (char *)ctx->vmcoreinfo_path;
+	}
 	if (ctx->pause)
 		args[n++] = "--pause";
 	for (int i = 1; i < argc; i++)

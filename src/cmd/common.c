@@ -27,7 +27,8 @@ int xv_ctx_kernel(struct xv_ctx *ctx, struct xv_kernel **k)
 		if (rc < 0)
 			return rc;
 	}
-	struct xv_kernel_opts ko = { .btf_path = ctx->btf_path, .system_map = ctx->system_map };
+	struct xv_kernel_opts ko = { .btf_path = ctx->btf_path, .system_map = ctx->system_map,
+				     .vmcoreinfo_path = ctx->vmcoreinfo_path };
 
 	if (ctx->pause)
 		xv_mem_pause(ctx->mem);

@@ -310,9 +310,13 @@ int xv_btf_load_file(const char *path, struct btf **out)
 	libbpf_set_print(old);
 	if (!btf) {
 		int e = errno ? errno : EINVAL;
-		return xv_err(e, "cannot load BTF from %s: %s (expected raw BTF such as "
-				 "/sys/kernel/btf/vmlinux, or an ELF with a .BTF section)",
-			      path, strerror(e));
+		char why[128];
+
+		/* libbpf's own codes (4000 and up: "invalid ELF", ...) are not errno values */
+		libbpf_strerror(e, why, sizeof(why));
+		return xv_err(e >= 4000 ? EINVAL : e, "cannot load BTF from %s: %s (expected raw BTF "
+				 "such as /sys/kernel/btf/vmlinux, or an ELF with a .BTF section)",
+			      path, why);
 	}
 	if ((r = xv_btf_check_vmlinux(btf, NULL, 0)) < 0) {
 		btf__free(btf);

@@ -635,6 +635,14 @@ int xv_kallsyms_load_sysmap(const char *path, struct xv_kallsyms **out)
 	return 0;
 }
 
+void xv_kallsyms_relocate(struct xv_kallsyms *ks, uint64_t delta)
+{
+	/* The shifted addresses keep their order: only the top half moves, by less than it spans. */
+	for (size_t i = 0; i < ks->n; i++)
+		if (ks->addr[i] >> 63)
+			ks->addr[i] += delta;
+}
+
 /* ---- queries ---- */
 
 size_t xv_kallsyms_count(const struct xv_kallsyms *ks)

@@ -70,6 +70,9 @@ int xv_kallsyms_load(xv_read_fn read, void *ctx, const struct xv_kallsyms_addrs 
  * (xv_kallsyms_skipped); -EINVAL if no line parses. */
 int xv_kallsyms_parse_sysmap(const char *text, size_t len, struct xv_kallsyms **out);
 int xv_kallsyms_load_sysmap(const char *path, struct xv_kallsyms **out);
+/* Add delta to every kernel-half address (top bit set): a System.map holds link-time addresses,
+ * the running kernel's are KASLR-shifted. Per-cpu offsets (x86-64: small values) stay. */
+void xv_kallsyms_relocate(struct xv_kallsyms *ks, uint64_t delta);
 
 void xv_kallsyms_free(struct xv_kallsyms *ks);
 

@@ -175,7 +175,47 @@ static int judge_vmci(void *arg, const struct xv_vmci *v, uint64_t pa)
 	return 0;
 }
 
-static int find_vmcoreinfo(struct xv_kernel *k)
+/* --vmcoreinfo FILE: the user's copy of this boot's text replaces the search (and the note). */
+static int vmcoreinfo_from_file(struct xv_kernel *k, const char *path)
+{
+	char *text = malloc(XV_VMCI_MAX_TEXT + 1);
+	FILE *f;
+	size_t len;
+
+	if (!text)
+		return xv_err(ENOMEM, "--vmcoreinfo %s: out of memory", path);
+	f = fopen(path, "rb");
+	if (!f) {
+		int e = errno;
+
+		free(text);
+		return xv_err(e, "--vmcoreinfo %s: %s", path, strerror(e));
+	}
+	len = fread(text, 1, XV_VMCI_MAX_TEXT + 1, f);
+	fclose(f);
+	if (len > XV_VMCI_MAX_TEXT) {
+		free(text);
+		return xv_err(E2BIG, "--vmcoreinfo %s: longer than %u bytes: not a VMCOREINFO text",
+			      path, (unsigned)XV_VMCI_MAX_TEXT);
+	}
+	k->vmci = xv_vmci_parse(text, len);
+	free(text);
+	if (!k->vmci || xv_vmci_check(k->vmci) < 0) {
+		xv_vmci_free(k->vmci);
+		k->vmci = NULL;
+		return xv_err(EINVAL, "--vmcoreinfo %s: not a usable VMCOREINFO text (need OSRELEASE, "
+				      "PAGESIZE and the architecture's paging numbers)", path);
+	}
+	if (judge_vmci(k, k->vmci, 0) < 0)
+		return xv_err(EINVAL, "--vmcoreinfo %s does not describe the kernel in this memory (%s): "
+				      "a text of another boot (KERNELOFFSET) or another guest?",
+			      path, k->how_vmci);
+	snprintf(k->how_vmci, sizeof(k->how_vmci), "from --vmcoreinfo %s, checked against "
+		 "init_uts_ns", path);
+	return 0;
+}
+
+static int find_vmcoreinfo(struct xv_kernel *k, const struct xv_kernel_opts *o)
 {
 	size_t len;
 	const char *note = xv_mem_vmcoreinfo(k->mem, &len);
@@ -183,6 +223,8 @@ static int find_vmcoreinfo(struct xv_kernel *k)
 	uint64_t pa = 0;
 	int rc;
 
+	if (o && o->vmcoreinfo_path)
+		return vmcoreinfo_from_file(k, o->vmcoreinfo_path);
 	if (note) {
 		k->vmci = xv_vmci_parse(note, len);
 		if (k->vmci && xv_vmci_check(k->vmci) == 0 && judge_vmci(k, k->vmci, 0) == 0) {
@@ -202,7 +244,8 @@ static int find_vmcoreinfo(struct xv_kernel *k)
 				   "BASE in ram:PATH@BASE, or memory of another guest?", k->how_vmci);
 	if (rc < 0)
 		return xv_err_ctx(-rc, "no Linux kernel found (no VMCOREINFO text in guest memory: is "
-				       "this Linux with CRASH_CORE, and is the RAM BASE right?): ");
+				       "this Linux, is the RAM BASE right? A kernel without CRASH_CORE "
+				       "needs --vmcoreinfo FILE): ");
 	k->vmci = xv_vmci_parse(text, len);
 	free(text);
 	if (!k->vmci)
@@ -211,6 +254,29 @@ static int find_vmcoreinfo(struct xv_kernel *k)
 	snprintf(k->how_vmci, sizeof(k->how_vmci),
 		 "text found in guest RAM at 0x%" PRIx64 ", checked against init_uts_ns", pa);
 	return judge_vmci(k, k->vmci, pa);
+}
+
+/* A System.map has link-time addresses (nm vmlinux); a copy of /proc/kallsyms has this boot's.
+ * _stext in VMCOREINFO tells which, and catches a map of another kernel build. */
+static int sysmap_relocate(struct xv_kernel *k, const char *path)
+{
+	uint64_t run, map;
+
+	if (xv_kallsyms_lookup(k->sysmap, "_stext", &map) < 0)
+		return xv_err(EINVAL, "--system-map %s has no _stext: not the System.map of a kernel "
+				      "(Debian's /boot/System.map-* is a placeholder; the real one is in "
+				      "the linux-image-*-dbg package)", path);
+	if (xv_vmci_symbol(k->vmci, "_stext", &run) < 0)
+		return xv_err(ENOENT, "--system-map %s: VMCOREINFO has no SYMBOL(_stext) to place "
+				      "it with", path);
+	if (run == map)
+		return 0;
+	if (run - map != k->info.kaslr_offset)
+		return xv_err(EINVAL, "--system-map %s does not fit this kernel: its _stext is "
+				      "0x%" PRIx64 ", the guest's 0x%" PRIx64 " (KASLR offset 0x%" PRIx64
+				      "): a map of another build?", path, map, run, k->info.kaslr_offset);
+	xv_kallsyms_relocate(k->sysmap, run - map);
+	return 0;
 }
 
 static int load_symbols(struct xv_kernel *k, const struct xv_kernel_opts *o)
@@ -223,6 +289,9 @@ static int load_symbols(struct xv_kernel *k, const struct xv_kernel_opts *o)
 		rc = xv_kallsyms_load_sysmap(o->system_map, &k->sysmap);
 		if (rc < 0)
 			return xv_err_ctx(-rc, "--system-map %s: ", o->system_map);
+		rc = sysmap_relocate(k, o->system_map);
+		if (rc < 0)
+			return rc;
 	}
 	xv_vmci_symbol(k->vmci, "_stext", &ko.stext);
 	rc = xv_kallsyms_addrs_from_vmci(k->vmci, &a);
@@ -378,7 +447,7 @@ int xv_kernel_open(struct xv_mem *mem, const struct xv_kernel_opts *o, struct xv
 		return xv_err(ENOMEM, "out of memory");
 	k->mem = mem;
 	xv_memtrace("open");
-	rc = find_vmcoreinfo(k);
+	rc = find_vmcoreinfo(k, o);
 	if (rc < 0)
 		goto fail;
 	xv_memtrace("vmcoreinfo");

@@ -72,7 +72,7 @@ static void usage(FILE *f)
 		"  --bind HOSTDIR:NAME  make HOSTDIR (writable) visible as /NAME (e.g. for a database)\n"
 		"  --ttl SECONDS        reuse a reading of the guest's processes this long (default 1)\n"
 		"  --no-pin             do not keep the tool and the shadow on one CPU\n"
-		"  --btf FILE, --system-map FILE, --pause   as for xvids\n"
+		"  --btf FILE, --system-map FILE, --vmcoreinfo FILE, --pause   as for xvids\n"
 		"Exit status: COMMAND's own; 2 when the shadow cannot be set up.\n"
 		"See docs/shadow.md.\n");
 }
@@ -322,6 +322,7 @@ int main(int argc, char **argv)
 		{ "vm", required_argument, NULL, 'v' },
 		{ "btf", required_argument, NULL, 'B' },
 		{ "system-map", required_argument, NULL, 'S' },
+		{ "vmcoreinfo", required_argument, NULL, 'I' },
 		{ "pause", no_argument, NULL, 'P' },
 		{ "bind", required_argument, NULL, 'b' },
 		{ "ttl", required_argument, NULL, 't' },
@@ -349,6 +350,7 @@ int main(int argc, char **argv)
 		case 'v': ctx.vm_spec = optarg; break;
 		case 'B': ctx.btf_path = optarg; break;
 		case 'S': ctx.system_map = optarg; break;
+		case 'I': ctx.vmcoreinfo_path = optarg; break;
 		case 'P': ctx.pause = 1; break;
 		case 't': s.ttl = atof(optarg); break;
 		case 'V': s.verbose = 1; break;
