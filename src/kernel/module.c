@@ -497,7 +497,7 @@ static uint64_t vote_root(struct xv_kernel *k, const struct mod_layout *l,
 
 	*err = 0;
 	for (size_t i = 0; i < nknown && i < XV_MODTREE_VOTERS; i++) {
-		uint64_t root;
+		uint64_t root = 0;
 		size_t j;
 		int rc = rb_root_of(k, r, known[i] + l->mtn[0] + r->mtn_node[tree], &root);
 
