@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 
 start() { # start ARGS... — a daemon on $ADDR:0; sets DPID, DPORT
-  "$XVIDSD" --listen "$ADDR:0" "$@" 2>"$T/daemon.log" &
+  "$XVIDSD" --listen "$ADDR:0" --no-password "$@" 2>"$T/daemon.log" &
   DPID=$!
   for _ in $(seq 100); do grep -qs 'ready:' "$T/daemon.log" && break; sleep 0.1; done
   DPORT=$(sed -n "s/.*listening on $ADDR:\([0-9]*\).*/\1/p" "$T/daemon.log")

@@ -12,9 +12,47 @@
 #include "xvids/net.h"
 #include "xvids/switch.h"
 
-/* xvidsd defines this to hand `net [NAME]` the switch that carries a VM's traffic (NULL: none);
- * the CLI does not, so the weak reference stays NULL there. */
-struct xv_switch *xv_daemon_switch(void *daemon, const char *vm_name) __attribute__((weak));
+/* Inside xvidsd (ctx->dops): the attacks the daemon's switch recorded, every port's or those of
+ * one port/VM, then the port counters. Exit 1 when there are any. */
+static int daemon_net(struct xv_ctx *ctx, const char *name)
+{
+	struct xv_switch *s = ctx->dops->net_switch ? ctx->dops->net_switch(ctx->daemon, name) : NULL;
+	struct xv_net *en = s ? xv_switch_engine(s) : NULL;
+
+	if (!s)
+		return xv_cmd_fail(ctx, "net");
+	unsigned n = en ? xv_net_alert_count(en) : 0, shown = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct xv_net_alert *a = xv_net_alert_get(en, i);
+		if (!a || (name && strcmp(a->port_name, name) != 0))
+			continue;
+		if (ctx->json) {
+			char *e = xv_net_alert_eve(a);
+			if (e)
+				fprintf(ctx->out, "%s\n", e);
+			free(e);
+		} else {
+			char line[512];
+			xv_net_alert_format(a, line, sizeof(line));
+			fprintf(ctx->out, "%s\n", line);
+		}
+		shown++;
+	}
+	if (ctx->json)
+		return shown ? XV_EXIT_FINDINGS : XV_EXIT_OK;
+	fprintf(ctx->out, "(%u attack%s%s%s; %llu raised since start)\n", shown, shown == 1 ? "" : "s",
+		name ? " on port " : "", name ? name : "",
+		(unsigned long long)(en ? xv_net_alert_total(en) : 0));
+	for (unsigned p = 0; p < xv_switch_port_count(s); p++) {
+		struct xv_switch_port_stats st;
+		if (xv_switch_port_stats(s, p, &st) < 0 || (name && strcmp(st.name, name) != 0))
+			continue;
+		fprintf(ctx->out, "port %-12s %-4s rx %llu tx %llu ids-dropped %llu\n", st.name,
+			st.up ? "up" : "down", (unsigned long long)st.rx_frames,
+			(unsigned long long)st.tx_frames, (unsigned long long)st.ids_dropped);
+	}
+	return shown ? XV_EXIT_FINDINGS : XV_EXIT_OK;
+}
 
 struct net_out {
 	struct xv_ctx *ctx;
@@ -151,16 +189,8 @@ static int net_run(struct xv_ctx *ctx, int argc, char **argv)
 	if (!pcap) {
 		if (sw)
 			return query_switch(ctx, sw);
-		if (ctx->daemon && xv_daemon_switch) {
-			struct xv_switch *s = xv_daemon_switch(ctx->daemon, vm);
-			struct xv_net *en = s ? xv_switch_engine(s) : NULL;
-			if (!en) {
-				xv_err(ENOENT, "no switch carries %s", vm ? vm : "this VM");
-				return xv_cmd_fail(ctx, "net");
-			}
-			xv_net_alerts_print(en, ctx->out, ctx->json);
-			return xv_net_alert_count(en) ? XV_EXIT_FINDINGS : XV_EXIT_OK;
-		}
+		if (ctx->daemon && ctx->dops)
+			return daemon_net(ctx, vm);
 		xv_err(EINVAL, "nothing to inspect: give --pcap FILE, or --switch SOCK for a running "
 			       "`xvids switch --control SOCK`");
 		return xv_cmd_fail(ctx, "net");
@@ -240,6 +270,7 @@ const struct xv_cmd xv_cmd_net = {
 		"  --no-detectors     rules only\n"
 		"  --stats            also print decoder counters\n"
 		"Exit status: 0 no alerts, 1 alerts, 2 error.\n",
+	.daemon_synopsis = "net [NAME]",
 	.flags = 0,
 	.run = net_run,
 };

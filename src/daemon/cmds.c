@@ -1,8 +1,10 @@
-/* cmds.c — the command manager's commands: daemon ones (help, vm, watch, alerts, net, baseline,
- * quit) and every command of the shared table that the daemon may offer. */
+/* cmds.c — the command manager's commands: the daemon's own (help, vm, watch, alerts, status, quit)
+ * and every command of the shared table that the daemon may offer (net and baseline included,
+ * through the hooks in xvd_dops). */
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +53,28 @@ static void put_json(FILE *out, struct json_object *o)
 	json_object_put(o);
 }
 
+/* An error or usage line: text as given, or with -j {"error": "..."} (without "error: "). */
+static void derr(FILE *out, int json, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void derr(FILE *out, int json, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!json) {
+		fprintf(out, "%s\n", msg);
+		return;
+	}
+	const char *m = strncmp(msg, "error: ", 7) == 0 ? msg + 7 : msg;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(m));
+	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
 static const char *state_name(const struct xvd_vm *vm)
 {
 	return vm->up ? "attached" : "detached";
@@ -70,17 +94,16 @@ static struct json_object *vm_json(const struct xvd_vm *vm)
 	return o;
 }
 
-static int need_vm(struct xvd *d, const char *name, FILE *out, struct xvd_vm **vmp)
+static int need_vm(struct xvd *d, const char *name, int json, FILE *out, struct xvd_vm **vmp)
 {
 	struct xvd_vm *vm = name ? xvd_vm_find(d, name) : NULL;
 	if (!vm) {
-		fprintf(out, "error: %s%s%s (vm list shows the VMs)\n",
-			name ? "no VM named '" : "give a VM name", name ? name : "",
-			name ? "'" : "");
+		derr(out, json, "error: %s%s%s (vm list shows the VMs)",
+		     name ? "no VM named '" : "give a VM name", name ? name : "", name ? "'" : "");
 		return -1;
 	}
 	if (!vm->up && xvd_vm_attach(d, vm) < 0) {
-		fprintf(out, "error: vm %s is not attached: %s\n", vm->name, vm->error);
+		derr(out, json, "error: vm %s is not attached: %s", vm->name, vm->error);
 		return -1;
 	}
 	*vmp = vm;
@@ -110,7 +133,7 @@ static int c_vm(struct xvd *d, int argc, char **argv, int json, FILE *out)
 	if (argc == 3 && strcmp(argv[1], "info") == 0) {
 		struct xvd_vm *vm = xvd_vm_find(d, argv[2]);
 		if (!vm) {
-			fprintf(out, "error: no VM named '%s'\n", argv[2]);
+			derr(out, json, "error: no VM named '%s'", argv[2]);
 			return 0;
 		}
 		if (!vm->up)
@@ -144,7 +167,7 @@ static int c_vm(struct xvd *d, int argc, char **argv, int json, FILE *out)
 			ki->nodename ? ki->nodename : "?");
 		return 0;
 	}
-	fprintf(out, "usage: vm list | vm info NAME\n");
+	derr(out, json, "usage: vm list | vm info NAME");
 	return 0;
 }
 
@@ -155,7 +178,7 @@ static int c_alerts(struct xvd *d, int argc, char **argv, int json, FILE *out)
 		char *end;
 		unsigned long v = strtoul(argv[1], &end, 10);
 		if (!*argv[1] || *end || v == 0) {
-			fprintf(out, "usage: alerts [-j] [N]\n");
+			derr(out, json, "usage: alerts [-j] [N]");
 			return 0;
 		}
 		want = v > 256 ? 256 : (unsigned)v;
@@ -226,118 +249,28 @@ static int c_watch(struct xvd *d, int argc, char **argv, int json, FILE *out)
 		char *end;
 		unsigned long id = strtoul(argv[2], &end, 10);
 		if (!*argv[2] || *end || xvd_watch_del(d, (unsigned)id) < 0)
-			fprintf(out, "error: no watch '%s' (watch list)\n", argv[2]);
+			derr(out, json, "error: no watch '%s' (watch list)", argv[2]);
 		else
-			fprintf(out, "watch %lu deleted\n", id);
+			fprintf(out, json ? "{\"deleted\": %lu}\n" : "watch %lu deleted\n", id);
 		return 0;
 	}
 	/* watch CHECK VM every DURATION */
 	if (argc == 5 && strcmp(argv[3], "every") == 0) {
 		long s = xvd_parse_duration(argv[4]);
 		if (s < 1) {
-			fprintf(out, "error: bad duration '%s' (e.g. 10s, 5m, 1h)\n", argv[4]);
+			derr(out, json, "error: bad duration '%s' (e.g. 10s, 5m, 1h)", argv[4]);
 			return 0;
 		}
 		int id = xvd_watch_add(d, argv[1], argv[2], (unsigned)s);
 		if (id < 0)
-			fprintf(out, "error: %s\n", xv_errmsg());
+			derr(out, json, "error: %s", xv_errmsg());
+		else if (json)
+			fprintf(out, "{\"id\": %d, \"every\": %ld}\n", id, s);
 		else
 			fprintf(out, "watch %d: %s %s every %lds\n", id, argv[1], argv[2], s);
 		return 0;
 	}
-	fprintf(out, "usage: watch CHECK VM every DURATION | watch list | watch del ID\n");
-	return 0;
-}
-
-static int c_baseline(struct xvd *d, int argc, char **argv, int json, FILE *out)
-{
-	struct xvd_vm *vm;
-	char path[400], tmp[420];
-
-	unsigned learn_ms = 0;
-
-	if (argc == 4 && strcmp(argv[2], "--learn") == 0) {
-		char *end;
-		unsigned long s = strtoul(argv[3], &end, 10);
-		/* The daemon is single-threaded: learning blocks every session, so keep it short. */
-		if (!*argv[3] || *end || s > 5) {
-			fprintf(out, "error: --learn takes 0 to 5 seconds here\n");
-			return 0;
-		}
-		learn_ms = (unsigned)s * 1000;
-		argc = 2;
-	}
-	if (argc != 2) {
-		fprintf(out, "usage: baseline VM [--learn SECONDS]\n");
-		return 0;
-	}
-	if (need_vm(d, argv[1], out, &vm) < 0)
-		return 0;
-	snprintf(path, sizeof(path), "%.300s/%s.policy", d->state_dir, vm->name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		fprintf(out, "error: cannot write %s: %s\n", tmp, strerror(errno));
-		return 0;
-	}
-	fprintf(f, "# xvidsd baseline of %s (kernel %s), %ld\n", vm->name, vm->release,
-		(long)time(NULL));
-	int rc = xv_baseline_procs(vm->ctx.kernel, f, learn_ms);
-	if (rc >= 0)
-		rc = xv_baseline_modules(vm->ctx.kernel, f);
-	/* The file manifest too (fchk), scoped by the tree lines of a configured policy. */
-	double t0 = xvd_now();
-	if (rc >= 0)
-		rc = xv_fchk_baseline(vm->ctx.kernel, vm->policy, f);
-	double files_ms = (xvd_now() - t0) * 1000;
-	if (fclose(f) != 0 && rc >= 0)
-		rc = xv_err(EIO, "writing %s failed", tmp);
-	if (rc < 0) {
-		unlink(tmp);
-		fprintf(out, "error: baseline %s: %s\n", vm->name, xv_errmsg());
-		return 0;
-	}
-	struct xv_policy *p = xv_policy_load(tmp);
-	if (!p || rename(tmp, path) < 0) {
-		fprintf(out, "error: baseline %s: %s\n", vm->name, p ? strerror(errno) : xv_errmsg());
-		xv_policy_free(p);
-		unlink(tmp);
-		return 0;
-	}
-	xv_policy_free(vm->policy);
-	vm->policy = p;
-	snprintf(vm->policy_path, sizeof(vm->policy_path), "%s", path);
-	/* Watches on this VM start over: the policy changed what counts as a finding. */
-	for (unsigned i = 0; i < d->nwatch; i++)
-		if (strcmp(d->watch[i].vm, vm->name) == 0)
-			xvd_watch_free(&d->watch[i]);
-	if (json) {
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "vm", json_object_new_string(vm->name));
-		json_object_object_add(o, "entries", json_object_new_int64((int64_t)xv_policy_count(p)));
-		json_object_object_add(o, "policy", json_object_new_string(path));
-		put_json(out, o);
-		return 0;
-	}
-	fprintf(out, "baseline of %s: %zu entries, now its policy (%s; files took %.0f ms)\n",
-		vm->name, xv_policy_count(p), path, files_ms);
-	return 0;
-}
-
-static int c_net(struct xvd *d, int argc, char **argv, int json, FILE *out)
-{
-	if (argc > 2) {
-		fprintf(out, "usage: net [-j] [VM]\n");
-		return 0;
-	}
-	if (argc == 2 && !xvd_vm_find(d, argv[1]) && !xvd_net_has_port(d, argv[1])) {
-		fprintf(out, "error: no VM or switch port named '%s'\n", argv[1]);
-		return 0;
-	}
-	xvd_net_show(d, argc == 2 ? argv[1] : NULL, json, out);
+	derr(out, json, "usage: watch CHECK VM every DURATION | watch list | watch del ID");
 	return 0;
 }
 
@@ -373,26 +306,24 @@ static int c_status(struct xvd *d, int argc, char **argv, int json, FILE *out)
 	return 0;
 }
 
+
 static int c_help(struct xvd *d, int argc, char **argv, int json, FILE *out);
 
 static int c_quit(struct xvd *d, int argc, char **argv, int json, FILE *out)
 {
-	(void)d, (void)argc, (void)argv, (void)json;
-	fprintf(out, "bye\n");
+	(void)d, (void)argc, (void)argv;
+	fprintf(out, json ? "{\"bye\": true}\n" : "bye\n");
 	return 1;
 }
 
+/* The daemon's own commands: state that only the daemon has. Everything about a guest (and net,
+ * baseline) is the shared table's. */
 static const struct dcmd dcmds[] = {
 	{ "help", "help [COMMAND]", "list the commands, or describe one", c_help },
 	{ "vm", "vm list | vm info NAME", "the VMs this daemon watches and their state", c_vm },
-	{ "baseline", "baseline VM [--learn SECONDS]",
-	  "record the VM's processes, modules and files as its policy",
-	  c_baseline },
 	{ "watch", "watch CHECK VM every 30s|list|del ID",
 	  "scheduled checks: one alert per new finding", c_watch },
 	{ "alerts", "alerts [N]", "the most recent alerts (-j: their EVE JSON records)", c_alerts },
-	{ "net", "net [VM]", "network attacks seen by the daemon's switch (kind, source IP, MAC)",
-	  c_net },
 	{ "status", "status", "daemon counters", c_status },
 	{ "quit", "quit", "end the session (also exit, logout, ^D)", c_quit },
 	{ "exit", NULL, NULL, c_quit },
@@ -413,47 +344,102 @@ static const struct xv_cmd *tlookup(const char *name)
 	return c && xvd_cmd_offered(c) && !dlookup(name) ? c : NULL;
 }
 
+/* How `help` shows a table command: its daemon synopsis, else NAME [VM]. */
+static void table_syn(const struct xv_cmd *c, char *buf, size_t size)
+{
+	if (c->daemon_synopsis)
+		snprintf(buf, size, "%s", c->daemon_synopsis);
+	else
+		snprintf(buf, size, "%s%s", c->name, (c->flags & XV_CMD_NEEDS_VM) ? " VM" : "");
+}
+
+static struct json_object *help_obj(const char *name, const char *syn, const char *summary,
+				    const char *kind, int needs_vm)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "synopsis", json_object_new_string(syn));
+	json_object_object_add(o, "summary", json_object_new_string(summary));
+	json_object_object_add(o, "kind", json_object_new_string(kind));
+	json_object_object_add(o, "needs_vm", json_object_new_boolean(needs_vm));
+	return o;
+}
+
 static int c_help(struct xvd *d, int argc, char **argv, int json, FILE *out)
 {
-	(void)d, (void)json;
+	char syn[160];
+
+	(void)d;
 	if (argc >= 2) {
 		const struct dcmd *dc = dlookup(argv[1]);
 		const struct xv_cmd *tc = tlookup(argv[1]);
 		if (dc && dc->synopsis) {
+			if (json) {
+				put_json(out, help_obj(dc->name, dc->synopsis, dc->summary, "daemon", 0));
+				return 0;
+			}
 			fprintf(out, "usage: %s\n  %s\n", dc->synopsis, dc->summary);
 		} else if (tc) {
-			fprintf(out, "usage: %s%s\n  %s\n", tc->synopsis,
-				(tc->flags & XV_CMD_NEEDS_VM) ? " (VM name first: CMD VM [ARGS])" : "",
-				tc->summary);
+			table_syn(tc, syn, sizeof(syn));
+			if (json) {
+				struct json_object *o = help_obj(tc->name, syn, tc->summary, "table",
+								 !!(tc->flags & XV_CMD_NEEDS_VM));
+				json_object_object_add(o, "cli_synopsis",
+						       json_object_new_string(tc->synopsis));
+				json_object_object_add(o, "help",
+						       json_object_new_string(tc->help ? tc->help : ""));
+				put_json(out, o);
+				return 0;
+			}
+			fprintf(out, "usage: %s\n  %s\n", syn, tc->summary);
+			fprintf(out, "  (the CLI's: xvids%s %s)\n",
+				(tc->flags & XV_CMD_NEEDS_VM) ? " --vm SPEC" : "", tc->synopsis);
 			if (tc->help)
 				fprintf(out, "\n%s", tc->help);
 		} else {
-			fprintf(out, "no command '%s' (help lists them)\n", argv[1]);
+			derr(out, json, "error: no command '%s' (help lists them)", argv[1]);
 		}
+		return 0;
+	}
+	if (json) {
+		struct json_object *a = json_object_new_array();
+		for (size_t i = 0; i < sizeof(dcmds) / sizeof(dcmds[0]); i++)
+			if (dcmds[i].synopsis)
+				json_object_array_add(a, help_obj(dcmds[i].name, dcmds[i].synopsis,
+								  dcmds[i].summary, "daemon", 0));
+		for (size_t i = 0; xv_cmds[i]; i++) {
+			const struct xv_cmd *c = xv_cmds[i];
+			if (!tlookup(c->name))
+				continue;
+			table_syn(c, syn, sizeof(syn));
+			json_object_array_add(a, help_obj(c->name, syn, c->summary, "table",
+							  !!(c->flags & XV_CMD_NEEDS_VM)));
+		}
+		put_json(out, a);
 		return 0;
 	}
 	fprintf(out, "Commands (any command takes -j for JSON):\n");
 	for (size_t i = 0; i < sizeof(dcmds) / sizeof(dcmds[0]); i++)
 		if (dcmds[i].synopsis)
 			fprintf(out, "  %-36s %s\n", dcmds[i].synopsis, dcmds[i].summary);
-	fprintf(out, "Guest commands (CMD VM [ARGS]):\n");
+	fprintf(out, "Guest commands (CMD VM [ARGS]), the CLI's own:\n");
 	for (size_t i = 0; xv_cmds[i]; i++) {
 		const struct xv_cmd *c = xv_cmds[i];
 		if (!tlookup(c->name))
 			continue;
-		char syn[64];
-		snprintf(syn, sizeof(syn), "%s%s", c->name,
-			 (c->flags & XV_CMD_NEEDS_VM) ? " VM" : "");
+		table_syn(c, syn, sizeof(syn));
 		fprintf(out, "  %-36s %s\n", syn, c->summary);
 	}
+	fprintf(out, "help COMMAND describes one.\n");
 	return 0;
 }
 
 /* Options that would make a table command read or write host files: refused over telnet.
  * Long options may be abbreviated (getopt_long), so any prefix of these is refused too. */
 static const char *const denied_long[] = {
-	"eve", "policy", "btf", "system-map", "output", "out", "pcap", "rules", "mirror",
-	"switch", "control", "write", "file", "dir", "save", "load", "yara", "config", "log",
+	"eve", "policy", "btf", "system-map", "vmcoreinfo", "output", "out", "pcap", "rules",
+	"strings", "mirror", "switch", "control", "write", "file", "dir", "save", "load", "yara",
+	"config", "log",
 };
 
 static int arg_allowed(const char *cmd, const char *a)
@@ -489,36 +475,59 @@ static const char *vm_arg(int argc, char **argv)
 	return NULL;
 }
 
+static int is_json_opt(const char *a)
+{
+	return strcmp(a, "-j") == 0 || strcmp(a, "--json") == 0;
+}
+
+/* After a table command ran with -j: what it said on its error stream becomes one JSON line
+ * ({"error": ...}) if it failed, so a JSON reader never meets text. Notes of a command that
+ * worked stay out of the JSON (the CLI prints them on stderr). */
+static void json_errors(FILE *out, int rc, char *err, size_t len)
+{
+	if (rc != XV_EXIT_ERROR || !err || !len)
+		return;
+	while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
+		err[--len] = 0;
+	char *m = err;
+	if (strncmp(m, "xvids: ", 7) == 0)
+		m += 7;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(m));
+	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
 static int run_table_cmd(struct xvd *d, const struct xv_cmd *c, int argc, char **argv, FILE *out)
 {
 	char *av[MAX_ARGS + 40];
-	int ac = 0, have_policy = 0;
+	int ac = 0, have_policy = 0, json = 0;
 	struct xvd_vm *vm = NULL;
-	struct xv_ctx plain = { 0 };
+	struct xv_ctx plain = { .daemon = d, .dops = &xvd_dops };
 	struct xv_ctx *ctx = &plain;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
+	int dashdash = argc;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dashdash = i;
 			break;
+		}
+	for (int i = 1; i < dashdash; i++)
+		json |= is_json_opt(argv[i]);
+	for (int i = 1; i < dashdash; i++) {
 		if (!arg_allowed(c->name, argv[i])) {
-			fprintf(out, "error: option %s is not available over telnet\n", argv[i]);
+			derr(out, json, "error: option %s is not available over telnet", argv[i]);
 			return 0;
 		}
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			fprintf(out, "usage: %s\n  %s\n%s%s", c->synopsis, c->summary,
-				c->help ? "\n" : "", c->help ? c->help : "");
-			return 0;
+			char *hv[3] = { "help", (char *)c->name, NULL };
+			return c_help(d, 2, hv, json, out);
 		}
 	}
 	if (c->flags & XV_CMD_NEEDS_VM) {
 		/* The VM is the first operand; options may come before it. */
-		int vi = 0;
-		for (int i = 1; i < argc; i++)
-			if (argv[i][0] != '-') {
-				vi = i;
-				break;
-			}
-		if (need_vm(d, vi ? argv[vi] : NULL, out, &vm) < 0)
+		if (need_vm(d, vm_arg(argc, argv), json, out, &vm) < 0)
 			return 0;
 		ctx = &vm->ctx;
 	}
@@ -534,28 +543,31 @@ static int run_table_cmd(struct xvd *d, const struct xv_cmd *c, int argc, char *
 	}
 	ac = xvd_check_args(d, c->name, av, ac, ac + 32); /* av has room: 3 + 32 + MAX_ARGS */
 	/* -j anywhere on the line: put it before the operands, where every command parses it. */
-	int dashdash = argc;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0) {
-			dashdash = i;
-			break;
-		}
 	for (int i = 1; i < dashdash; i++)
-		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0)
+		if (is_json_opt(argv[i]))
 			av[ac++] = argv[i];
 	for (int i = 1; i < argc; i++) {
-		if (i < dashdash && (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0))
+		if (i < dashdash && is_json_opt(argv[i]))
 			continue;
 		if (!vm || argv[i] != vm_arg(argc, argv))
 			av[ac++] = argv[i];
 	}
 	av[ac] = NULL;
+	/* Text: errors in line with the output, as on a terminal. JSON: kept apart (above). */
+	char *ebuf = NULL;
+	size_t elen = 0;
+	FILE *err = json ? open_memstream(&ebuf, &elen) : NULL;
 	ctx->out = out;
-	ctx->err = out;
+	ctx->err = err ? err : out;
 	ctx->json = 0;
 	optind = 0;
 	int rc = c->run(ctx, ac, av);
 	fflush(out);
+	if (err) {
+		fclose(err);
+		json_errors(out, rc, ebuf, elen);
+		free(ebuf);
+	}
 	ctx->out = ctx->err = NULL;
 	ctx->json = 0;
 	if (rc == XV_EXIT_ERROR && vm && vm->up && xvd_vm_healthy(vm) < 0)
@@ -586,7 +598,7 @@ int xvd_exec(struct xvd *d, char *line, FILE *out)
 		/* -j / --json anywhere; the rest are the command's words. */
 		int json = 0, n = 0;
 		for (int i = 0; i < argc; i++) {
-			if (i && (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0))
+			if (i && is_json_opt(argv[i]))
 				json = 1;
 			else
 				argv[n++] = argv[i];
@@ -597,9 +609,71 @@ int xvd_exec(struct xvd *d, char *line, FILE *out)
 	const struct xv_cmd *tc = tlookup(argv[0]);
 	if (tc)
 		return run_table_cmd(d, tc, argc, argv, out);
+	int json = 0;
+	for (int i = 1; i < argc; i++)
+		json |= is_json_opt(argv[i]);
 	if (xv_cmd_lookup(argv[0]))
-		fprintf(out, "error: %s is not available in the daemon (use the xvids CLI)\n", argv[0]);
+		derr(out, json, "error: %s is not available in the daemon (use the xvids CLI)", argv[0]);
 	else
-		fprintf(out, "error: unknown command '%.64s' (help lists the commands)\n", argv[0]);
+		derr(out, json, "error: unknown command '%.64s' (help lists the commands)", argv[0]);
 	return 0;
 }
+
+/* ---- what table commands may ask of the daemon (struct xv_daemon_ops) ---- */
+
+static int policy_file(void *daemon, const char *vm_name, char *path, size_t size)
+{
+	struct xvd *d = daemon;
+	struct xvd_vm *vm = vm_name ? xvd_vm_find(d, vm_name) : NULL;
+
+	if (!vm)
+		return xv_err(ENOENT, "no VM named '%s'", vm_name ? vm_name : "");
+	/* Written beside the VM's policy; adopt renames it over once it has loaded. */
+	if ((size_t)snprintf(path, size, "%s/%s.policy.new", d->state_dir, vm->name) >= size)
+		return xv_err(ENAMETOOLONG, "state dir path too long");
+	return 0;
+}
+
+static long policy_adopt(void *daemon, const char *vm_name, char *path, size_t size)
+{
+	struct xvd *d = daemon;
+	struct xvd_vm *vm = vm_name ? xvd_vm_find(d, vm_name) : NULL;
+
+	if (!vm)
+		return xv_err(ENOENT, "no VM named '%s'", vm_name ? vm_name : "");
+	char final[sizeof(vm->policy_path)];
+	size_t n = strlen(path);
+	if (n < 4 || strcmp(path + n - 4, ".new") != 0 || n - 4 >= sizeof(final))
+		return xv_err(EINVAL, "not a policy from policy_file: %s", path);
+	memcpy(final, path, n - 4);
+	final[n - 4] = 0;
+	struct xv_policy *p = xv_policy_load(path);
+	if (!p) {
+		unlink(path);
+		return -EINVAL;
+	}
+	if (rename(path, final) < 0) {
+		int e = errno;
+		xv_policy_free(p);
+		unlink(path);
+		return xv_err(e, "cannot rename %s to %s: %s", path, final, strerror(e));
+	}
+	xv_policy_free(vm->policy);
+	vm->policy = p;
+	memcpy(vm->policy_path, final, strlen(final) + 1);
+	/* Watches on this VM start over: the policy changed what counts as a finding. */
+	for (unsigned i = 0; i < d->nwatch; i++)
+		if (strcmp(d->watch[i].vm, vm->name) == 0)
+			xvd_watch_free(&d->watch[i]);
+	snprintf(path, size, "%s", final);
+	xvd_log("vm %s: baseline %s is its policy now (%zu entries)", vm->name, final,
+		xv_policy_count(p));
+	return (long)xv_policy_count(p);
+}
+
+const struct xv_daemon_ops xvd_dops = {
+	.net_switch = xvd_net_switch,
+	.policy_file = policy_file,
+	.policy_adopt = policy_adopt,
+	.max_block_ms = 5000,
+};

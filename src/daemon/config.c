@@ -26,6 +26,19 @@ void xvd_config_defaults(struct xvd_config *c)
 	c->addr_prelogin = 8;
 	c->vm_check = 2;
 	c->sandbox = 1;
+	c->inline_drop = 1;
+}
+
+static int onoff(int *dst, const char *v, int on, int off, const char *file, int line,
+		 const char *what)
+{
+	if (strcmp(v, "on") == 0)
+		*dst = on;
+	else if (strcmp(v, "off") == 0)
+		*dst = off;
+	else
+		return xv_err(EINVAL, "%s:%d: %s on|off", file, line, what);
+	return 0;
 }
 
 long xvd_parse_duration(const char *s)
@@ -252,6 +265,12 @@ int xvd_config_line(struct xvd_config *c, char *line, const char *file, int line
 		NEED(1);
 		return copy_arg(c->password_file, sizeof(c->password_file), argv[1], file, lineno);
 	}
+	if (strcmp(d, "no-password") == 0) {
+		/* Explicit, never a default: a telnet without a password must be a choice. */
+		NEED(0);
+		c->no_password = 1;
+		return 0;
+	}
 	if (strcmp(d, "user") == 0) {
 		NEED(1);
 		return copy_arg(c->user, sizeof(c->user), argv[1], file, lineno);
@@ -333,6 +352,63 @@ int xvd_config_line(struct xvd_config *c, char *line, const char *file, int line
 	if (strcmp(d, "home-net") == 0) {
 		NEED(1);
 		return copy_arg(c->home_net, sizeof(c->home_net), argv[1], file, lineno);
+	}
+	if (strcmp(d, "switch-mirror") == 0) {
+		NEED(1);
+		return copy_arg(c->mirror, sizeof(c->mirror), argv[1], file, lineno);
+	}
+	if (strcmp(d, "inline-drop") == 0) {
+		NEED(1);
+		return onoff(&c->inline_drop, argv[1], 1, 0, file, lineno, d);
+	}
+	if (strcmp(d, "detector") == 0) {
+		/* detector arp-spoof|syn-flood|port-scan|all on|off (the engine: -1 is off) */
+		NEED(2);
+		int v = 0, all = strcmp(argv[1], "all") == 0;
+		int arp = all || strcmp(argv[1], "arp-spoof") == 0;
+		int syn = all || strcmp(argv[1], "syn-flood") == 0;
+		int scan = all || strcmp(argv[1], "port-scan") == 0;
+		if (!arp && !syn && !scan)
+			return xv_err(EINVAL, "%s:%d: no detector '%s' (arp-spoof, syn-flood, "
+					      "port-scan or all)", file, lineno, argv[1]);
+		if (onoff(&v, argv[2], 1, -1, file, lineno, "detector NAME") < 0)
+			return -EINVAL;
+		if (arp)
+			c->net.arp_spoof = v;
+		if (syn)
+			c->net.syn_flood = v;
+		if (scan)
+			c->net.port_scan = v;
+		return 0;
+	}
+	/* The detectors' parameters, named as the CLI's net/switch options; windows and the ARP
+	 * binding time are durations (10s, 5m, 1h). */
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned lo, hi;
+		int duration;
+	} netnums[] = {
+		{ "scan-ports", offsetof(struct xv_net_config, scan_ports), 1, 1000000, 0 },
+		{ "scan-window", offsetof(struct xv_net_config, scan_window), 1, 86400, 1 },
+		{ "syn-flood", offsetof(struct xv_net_config, syn_flood_count), 1, 100000000, 0 },
+		{ "syn-window", offsetof(struct xv_net_config, syn_flood_window), 1, 86400, 1 },
+		{ "arp-ttl", offsetof(struct xv_net_config, arp_ttl), 1, 86400 * 7, 1 },
+		{ "net-alerts-kept", offsetof(struct xv_net_config, alert_ring), 1, 1 << 20, 0 },
+	};
+	for (size_t i = 0; i < sizeof(netnums) / sizeof(netnums[0]); i++) {
+		if (strcmp(d, netnums[i].name) != 0)
+			continue;
+		NEED(1);
+		unsigned *dst = (unsigned *)((char *)&c->net + netnums[i].off);
+		if (!netnums[i].duration)
+			return uint_arg(dst, argv[1], netnums[i].lo, netnums[i].hi, file, lineno, d);
+		long v = xvd_parse_duration(argv[1]);
+		if (v < (long)netnums[i].lo || v > (long)netnums[i].hi)
+			return xv_err(EINVAL, "%s:%d: %s wants a duration from %us to %us", file,
+				      lineno, d, netnums[i].lo, netnums[i].hi);
+		*dst = (unsigned)v;
+		return 0;
 	}
 	if (strcmp(d, "sandbox") == 0) {
 		NEED(1);

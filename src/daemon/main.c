@@ -70,11 +70,11 @@ static void usage(FILE *f)
 		"schedule, raises alerts (EVE JSON, syslog, hook) and serves a telnet command\n"
 		"manager (telnet ADDR PORT, then `help`).\n"
 		"\n"
-		"  --listen ADDR:PORT    where the command manager listens (127.0.0.1:2323); a\n"
-		"                        non-loopback address requires --password-file; port 0\n"
-		"                        picks a free port (printed on stderr)\n"
+		"  --listen ADDR:PORT    where the command manager listens (127.0.0.1:2323); port\n"
+		"                        0 picks a free port (printed on stderr)\n"
 		"  --vm NAME=SPEC        a VM: ram:PATH@BASE, dump:PATH or qmp:SOCKET\n"
-		"  --password-file FILE  crypt(3) hashes, one per line ([label:]HASH)\n"
+		"  --password-file FILE  crypt(3) hashes, one per line ([label:]HASH); required\n"
+		"  --no-password         serve without a password (loopback addresses only)\n"
 		"  --config FILE         directives, see docs/daemon.md (options given later win)\n"
 		"  --user USER           when started as root: run as USER after start-up\n"
 		"  --state-dir DIR       where baselines are kept (default: a private /tmp dir)\n"
@@ -252,11 +252,12 @@ static void loop(struct xvd *d)
 int main(int argc, char **argv)
 {
 	enum { O_USER = 256, O_STATE, O_EVE, O_SYSLOG, O_HOOK, O_WATCH, O_SET, O_NOSANDBOX,
-	       O_CHECK, O_HASH, O_VERSION };
+	       O_CHECK, O_HASH, O_VERSION, O_NOPW };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "vm", required_argument, NULL, 'v' },
 		{ "password-file", required_argument, NULL, 'p' },
+		{ "no-password", no_argument, NULL, O_NOPW },
 		{ "config", required_argument, NULL, 'c' },
 		{ "user", required_argument, NULL, O_USER },
 		{ "state-dir", required_argument, NULL, O_STATE },
@@ -293,6 +294,7 @@ int main(int argc, char **argv)
 		case O_WATCH: snprintf(line, sizeof(line), "watch %s", optarg); break;
 		case O_SET: snprintf(line, sizeof(line), "%s", optarg); break;
 		case O_NOSANDBOX: d.cfg.sandbox = 0; line[0] = 0; break;
+		case O_NOPW: snprintf(line, sizeof(line), "no-password"); break;
 		case O_CHECK: check_only = 1; line[0] = 0; break;
 		case O_HASH: return hash_password();
 		case 'h': usage(stdout); return 0;
@@ -310,16 +312,27 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	/* An IDS must not be the way in: no password means loopback only. */
+	/* An IDS must not be the way in: a password, unless the admin says otherwise for a
+	 * loopback address (where only local users can connect). */
 	struct sockaddr_storage ls;
 	socklen_t ll;
 	if (xvd_parse_hostport(d.cfg.listen, &ls, &ll) < 0)
 		return die("--listen");
 #if XV_HAVE_TELNET /* without a command manager nobody logs in: no password to ask for */
+	if (d.cfg.no_password && d.cfg.password_file[0]) {
+		fprintf(stderr, "xvidsd: both a password file and no-password given: choose one\n");
+		return 2;
+	}
 	if (!xvd_addr_is_loopback(&ls) && !d.cfg.password_file[0]) {
 		fprintf(stderr, "xvidsd: refusing to listen on %s without a password: give "
-				"--password-file FILE (make entries with xvidsd --hash-password), or "
-				"listen on a loopback address such as 127.0.0.1\n", d.cfg.listen);
+				"--password-file FILE (make entries with xvidsd --hash-password); "
+				"--no-password is for loopback addresses only\n", d.cfg.listen);
+		return 2;
+	}
+	if (!d.cfg.password_file[0] && !d.cfg.no_password) {
+		fprintf(stderr, "xvidsd: no password file: give --password-file FILE (make entries "
+				"with xvidsd --hash-password), or --no-password (config: no-password) "
+				"to let every local user of this host in on %s\n", d.cfg.listen);
 		return 2;
 	}
 	if (d.cfg.password_file[0] && xvd_auth_load(&d.auth, d.cfg.password_file) < 0)
@@ -357,8 +370,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	if (check_only) {
-		printf("listen %s, %u VMs, %u passwords, %u watches, %u switch ports, sandbox %s\n",
-		       d.cfg.listen, d.nvm, d.auth.n, d.cfg.nwatch, d.cfg.nport,
+		char pws[48];
+		if (d.cfg.no_password)
+			snprintf(pws, sizeof(pws), "no password (loopback)");
+		else
+			snprintf(pws, sizeof(pws), "%u passwords", d.auth.n);
+		printf("listen %s, %u VMs, %s, %u watches, %u switch ports, sandbox %s\n",
+		       d.cfg.listen, d.nvm, pws, d.cfg.nwatch, d.cfg.nport,
 		       d.cfg.sandbox ? "on" : "off");
 		return 0;
 	}
@@ -401,11 +419,13 @@ int main(int argc, char **argv)
 				  d.cfg.watch[i].every) < 0)
 			return die("watch");
 	if (d.cfg.sandbox) {
-		int rc = xvd_sandbox(d.cfg.sandbox_debug);
+		int rc = xvd_sandbox(&d);
 		if (rc < 0)
 			return die("sandbox");
-		xvd_log(rc ? "sandbox: no_new_privs and seccomp allow-list applied"
-			   : "sandbox: no_new_privs only (built without libseccomp)");
+		xvd_log("sandbox: no_new_privs%s%s", (rc & XVD_SANDBOX_SECCOMP) ?
+			" and seccomp allow-list applied" : " (built without libseccomp: no allow-list)",
+			(rc & XVD_SANDBOX_LANDLOCK) ? "; landlock: writes only in the state dir" :
+			"; landlock: not available in this kernel");
 	}
 #if !XV_HAVE_TELNET
 	xvd_log("ready: %u VM%s, no telnet command manager: this xvidsd was built without libtelnet "
@@ -413,7 +433,7 @@ int main(int argc, char **argv)
 		"so and closed", d.nvm, d.nvm == 1 ? "" : "s");
 #else
 	xvd_log("ready: %u VM%s, %s", d.nvm, d.nvm == 1 ? "" : "s",
-		d.auth.n ? "password required" : "no password (loopback)");
+		d.cfg.no_password ? "no password (loopback, --no-password)" : "password required");
 #endif
 	loop(&d);
 	xvd_log("stopping");

@@ -1,5 +1,6 @@
 /* netsw.c — the daemon's virtual switch: ports for its VMs, inline inspection, alerts from the
- * network IDS engine into the daemon's alert outputs, and the `net` view. */
+ * network IDS engine into the daemon's alert outputs; the shared `net` command reads its alert
+ * ring through xvd_net_switch. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -30,7 +31,9 @@ int xvd_net_start(struct xvd *d)
 
 	if (!c->nport)
 		return 0;
-	struct xv_net_config nc = { .on_alert = on_net_alert, .on_alert_arg = d };
+	struct xv_net_config nc = c->net;
+	nc.on_alert = on_net_alert;
+	nc.on_alert_arg = d;
 	d->net = xv_net_new(&nc);
 	if (!d->net)
 		return xv_err(ENOMEM, "cannot create the network engine");
@@ -39,14 +42,19 @@ int xvd_net_start(struct xvd *d)
 	for (unsigned i = 0; i < c->nrules; i++)
 		if (xv_net_load_rules(d->net, c->rules[i]) < 0)
 			return -EINVAL;
-	struct xv_switch_config sc = { .engine = d->net, .inline_drop = 1 };
+	struct xv_switch_config sc = { .engine = d->net, .inline_drop = c->inline_drop,
+				       .mirror = c->mirror[0] ? c->mirror : NULL };
 	d->sw = xv_switch_new(&sc);
 	if (!d->sw)
 		return xv_err(ENOMEM, "cannot create the switch");
 	for (unsigned i = 0; i < c->nport; i++)
 		if (xv_switch_add_port(d->sw, c->port[i]) < 0)
 			return xv_err_ctx(EINVAL, "switch-port %s: ", c->port[i]);
-	xvd_log("switch: %u ports, %u rules", c->nport, xv_net_rule_count(d->net));
+	xvd_log("switch: %u ports, %u rules, inline drop %s%s%s; detectors: arp-spoof %s, "
+		"syn-flood %s, port-scan %s", c->nport, xv_net_rule_count(d->net),
+		c->inline_drop ? "on" : "off", c->mirror[0] ? ", mirror " : "", c->mirror,
+		c->net.arp_spoof < 0 ? "off" : "on", c->net.syn_flood < 0 ? "off" : "on",
+		c->net.port_scan < 0 ? "off" : "on");
 	return 0;
 }
 
@@ -73,7 +81,7 @@ void xvd_net_step(struct xvd *d)
 			break;
 }
 
-int xvd_net_has_port(struct xvd *d, const char *name)
+static int has_port(struct xvd *d, const char *name)
 {
 	for (unsigned p = 0; d->sw && p < xv_switch_port_count(d->sw); p++) {
 		struct xv_switch_port_stats st;
@@ -83,43 +91,18 @@ int xvd_net_has_port(struct xvd *d, const char *name)
 	return 0;
 }
 
-int xvd_net_show(struct xvd *d, const char *vm, int json, FILE *out)
+/* The shared `net` command asks for the switch (struct xv_daemon_ops.net_switch). */
+struct xv_switch *xvd_net_switch(void *daemon, const char *name)
 {
-	if (!d->net) {
-		fprintf(out, "no switch configured (switch-port NAME=SPEC in the config file)\n");
-		return 0;
+	struct xvd *d = daemon;
+
+	if (!d->sw) {
+		xv_err(ENOENT, "no switch configured (switch-port NAME=SPEC in the config file)");
+		return NULL;
 	}
-	unsigned n = xv_net_alert_count(d->net), shown = 0;
-	for (unsigned i = 0; i < n; i++) {
-		const struct xv_net_alert *a = xv_net_alert_get(d->net, i);
-		if (!a || (vm && strcmp(a->port_name, vm) != 0))
-			continue;
-		if (json) {
-			char *e = xv_net_alert_eve(a);
-			if (e)
-				fprintf(out, "%s\n", e);
-			free(e);
-		} else {
-			char line[512];
-			xv_net_alert_format(a, line, sizeof(line));
-			fprintf(out, "%s\n", line);
-		}
-		shown++;
+	if (name && !xvd_vm_find(d, name) && !has_port(d, name)) {
+		xv_err(ENOENT, "no VM or switch port named '%s'", name);
+		return NULL;
 	}
-	if (!json) {
-		fprintf(out, "(%u attack%s%s%s; %llu raised since start)\n", shown,
-			shown == 1 ? "" : "s", vm ? " on port " : "", vm ? vm : "",
-			(unsigned long long)xv_net_alert_total(d->net));
-		for (unsigned p = 0; p < xv_switch_port_count(d->sw); p++) {
-			struct xv_switch_port_stats st;
-			if (xv_switch_port_stats(d->sw, p, &st) < 0)
-				continue;
-			if (vm && strcmp(st.name, vm) != 0)
-				continue;
-			fprintf(out, "port %-12s %-4s rx %llu tx %llu ids-dropped %llu\n", st.name,
-				st.up ? "up" : "down", (unsigned long long)st.rx_frames,
-				(unsigned long long)st.tx_frames, (unsigned long long)st.ids_dropped);
-		}
-	}
-	return 0;
+	return d->sw;
 }

@@ -145,7 +145,8 @@ static void handle_line(struct xvd_client *c, char *line, double now)
 
 	if (c->st == ST_PASSWORD) {
 		send_str(c, "\n");
-		int ok = d->auth.n ? xvd_auth_check(&d->auth, line) : 1;
+		/* Fails closed: without hashes nobody gets in (start-up requires them anyway). */
+		int ok = xvd_auth_check(&d->auth, line);
 		explicit_bzero(line, strlen(line));
 		if (!ok) {
 			login_failed(c, now);
@@ -353,7 +354,7 @@ void xvd_client_accept(struct xvd *d)
 			log_refused(addr, "too many clients");
 			continue;
 		}
-		if (d->auth.n && xvd_rl_blocked(&d->rl, &ss, d->cfg.addr_failures,
+		if (!d->cfg.no_password && xvd_rl_blocked(&d->rl, &ss, d->cfg.addr_failures,
 						d->cfg.addr_window, time(NULL))) {
 			static const char msg[] = "Too many failed logins; try again later.\r\n";
 			if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
@@ -368,7 +369,7 @@ void xvd_client_accept(struct xvd *d)
 		for (struct xvd_client *o = d->clients; o; o = o->next)
 			if ((o->st == ST_PASSWORD || o->st == ST_DELAY) && same_source(&o->sa, &ss))
 				pre++;
-		if (d->auth.n && pre >= d->cfg.addr_prelogin) {
+		if (!d->cfg.no_password && pre >= d->cfg.addr_prelogin) {
 			static const char msg[] = "Too many connections from your address; try again "
 						  "later.\r\n";
 			if (send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
@@ -390,7 +391,7 @@ void xvd_client_accept(struct xvd *d)
 		snprintf(c->addr, sizeof(c->addr), "%s", addr);
 		c->id = (unsigned)d->sessions;
 		c->connected = c->last_active = xvd_now();
-		c->st = d->auth.n ? ST_PASSWORD : ST_CMD;
+		c->st = d->cfg.no_password ? ST_CMD : ST_PASSWORD;
 		c->tn = telnet_init(telopts, on_event, 0, c);
 		if (!c->tn) {
 			client_free(c);

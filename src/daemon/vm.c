@@ -127,6 +127,7 @@ int xvd_vm_attach(struct xvd *d, struct xvd_vm *vm)
 	vm->ctx.vm_spec = vm->spec;
 	vm->ctx.vm_name = vm->name;
 	vm->ctx.daemon = d;
+	vm->ctx.dops = &xvd_dops;
 	vm->dev = 0;
 	vm->ino = 0;
 	if (spec_path(vm->spec, path, sizeof(path)) == 0) {

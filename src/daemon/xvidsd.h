@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cmd/cmd.h"
+#include "xvids/net.h"
 
 #define XVD_MAX_VMS 64
 #define XVD_MAX_WATCHES 128
@@ -29,6 +30,7 @@ struct xvd_watch_cfg {
 struct xvd_config {
 	char listen[128];          /* ADDR:PORT */
 	char password_file[512];
+	int no_password;           /* the admin chose no password (loopback only): no-password */
 	char user[64];             /* drop to this user when started as root */
 	char state_dir[512];       /* baselines; empty: a private directory under /tmp */
 	char eve[512];             /* EVE JSON file for alerts; empty: none */
@@ -60,6 +62,11 @@ struct xvd_config {
 	char rules[8][512];
 	unsigned nrules;
 	char home_net[256];
+	/* The switch and its engine: mirror (pcap file/FIFO or tap:IF), inline drop, and the
+	 * engine's detector settings (on_alert is the daemon's own, set when the switch starts). */
+	char mirror[512];
+	int inline_drop;
+	struct xv_net_config net;
 	/* Extra options the administrator gives a check (host files: fichk --rules ...). */
 	struct {
 		char check[16];
@@ -280,6 +287,8 @@ int xvd_exec(struct xvd *d, char *line, FILE *out);
 int xvd_check_args(struct xvd *d, const char *cmd, char **argv, int argc, int max);
 /* Commands the daemon offers from the shared table (not CLI-only). */
 int xvd_cmd_offered(const struct xv_cmd *c);
+/* What table commands may ask of the daemon (net's switch, baseline's policy); in every ctx. */
+extern const struct xv_daemon_ops xvd_dops;
 
 /* Sessions. */
 void xvd_client_accept(struct xvd *d);
@@ -293,8 +302,9 @@ int xvd_net_start(struct xvd *d);
 void xvd_net_stop(struct xvd *d);
 int xvd_net_fd(struct xvd *d);
 void xvd_net_step(struct xvd *d);
-int xvd_net_show(struct xvd *d, const char *vm, int json, FILE *out);
-int xvd_net_has_port(struct xvd *d, const char *name);
+/* The switch for `net [NAME]` (struct xv_daemon_ops.net_switch): NULL with xv_err() set if none
+ * is configured or NAME is neither a port nor a VM. */
+struct xv_switch *xvd_net_switch(void *daemon, const char *name);
 
 /* Drop guest pages from our RSS after use (rss.c). */
 void xvd_trim_guest_maps(void);
@@ -302,6 +312,10 @@ void xvd_trim_guest_maps(void);
 /* Privileges (sandbox.c). */
 int xvd_lookup_user(const char *user, uid_t *uid, gid_t *gid);
 int xvd_drop_user(uid_t uid, gid_t gid);
-int xvd_sandbox(int debug);
+/* no_new_privs, then Landlock (writes only beneath d->state_dir) and the seccomp allow-list
+ * (cfg.sandbox_debug: name a denied call, then exit 3). Returns XVD_SANDBOX_* of what was
+ * applied (the kernel or the build may lack Landlock or seccomp), or -errno. */
+enum { XVD_SANDBOX_SECCOMP = 1, XVD_SANDBOX_LANDLOCK = 2 };
+int xvd_sandbox(struct xvd *d);
 
 #endif

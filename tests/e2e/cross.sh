@@ -122,7 +122,7 @@ fi
 # native CLI's on the same dump. (--no-sandbox: qemu-user has no seccomp; a real kernel does.)
 XD="$ROOT/build-aarch64/src/daemon/xvidsd"
 if [ -f "$XD" ]; then
-	"${QEMU_USER[@]}" "$XD" --listen 127.0.0.1:0 --vm "g=$dump" --state-dir "$d" --no-sandbox \
+	"${QEMU_USER[@]}" "$XD" --listen 127.0.0.1:0 --no-password --vm "g=$dump" --state-dir "$d" --no-sandbox \
 		>"$d/xvidsd.log" 2>&1 &
 	dpid=$!
 	trap 'kill $dpid 2>/dev/null; e2e_cleanup' EXIT

@@ -22,7 +22,7 @@ E2E_GUESTS+=("$run")
 python3 "$HERE/daemon_client.py" syslog "unix:$E2E_TMP/log.sock" "$E2E_TMP/syslog.out" "$E2E_TMP/syslog.port" &
 PIDS+=("$!")
 for _ in $(seq 50); do [ -S "$E2E_TMP/log.sock" ] && break; sleep 0.1; done
-"$XVIDSD" --listen "$ADDR:0" --vm "a1=qmp:$run/qmp.sock" --vm "r1=$(ram_spec "$run")" \
+"$XVIDSD" --listen "$ADDR:0" --no-password --vm "a1=qmp:$run/qmp.sock" --vm "r1=$(ram_spec "$run")" \
   --vm "gone=qmp:$E2E_TMP/nonexistent.sock" --set 'vm-check 1' \
   --syslog "unix:$E2E_TMP/log.sock" --eve "$E2E_TMP/eve.json" 2>"$E2E_TMP/daemon.log" &
 DPID=$!; PIDS+=("$DPID")

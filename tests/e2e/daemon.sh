@@ -40,6 +40,22 @@ else fail "daemon: --hash-password output: $(cat "$E2E_TMP/passwd")"; fi
 "$XVIDSD" --listen 0.0.0.0:2323 --password-file "$E2E_TMP/passwd" --check-config >/dev/null 2>&1 &&
   pass "daemon: non-loopback listen with a password file is accepted" ||
   fail "daemon: non-loopback listen with a password file should be accepted"
+# A password is the default on loopback too: going without one is an explicit choice.
+out=$("$XVIDSD" --listen 127.0.0.1:2323 --vm x=qmp:/nonexistent --check-config 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "no password file: give --password-file FILE .* or --no-password" <<<"$out" &&
+  pass "daemon: loopback without a password file and without --no-password is refused" ||
+  fail "daemon: loopback without a password must need --no-password (rc=$rc: $out)"
+out=$("$XVIDSD" --listen 0.0.0.0:2323 --no-password --check-config 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "refusing to listen on 0.0.0.0:2323 without a password.*--no-password is for loopback addresses only" <<<"$out" &&
+  pass "daemon: --no-password on a non-loopback address is refused" ||
+  fail "daemon: --no-password on 0.0.0.0 must be refused (rc=$rc: $out)"
+out=$("$XVIDSD" --no-password --password-file "$E2E_TMP/passwd" --check-config 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "both a password file and no-password" <<<"$out" &&
+  pass "daemon: a password file and --no-password together are refused" || fail "daemon: both: rc=$rc $out"
+printf 'listen 127.0.0.1:2323\nno-password\n' >"$E2E_TMP/nopw.conf"
+out=$("$XVIDSD" --config "$E2E_TMP/nopw.conf" --check-config 2>&1) && grep -q "no password (loopback)" <<<"$out" &&
+  pass "daemon: the config's no-password directive serves loopback without one ($out)" ||
+  fail "daemon: no-password directive: $out"
 echo 'admin:$1$salt$md5hashisweak' >"$E2E_TMP/badpw"
 out=$("$XVIDSD" --password-file "$E2E_TMP/badpw" --check-config 2>&1) &&
   fail "daemon: an MD5-crypt password file must be refused" ||
@@ -50,7 +66,7 @@ out=$("$XVIDSD" --config "$E2E_TMP/bad.conf" --check-config 2>&1) &&
   fail "daemon: bad config accepted" ||
   { grep -q "bad.conf:2: unknown directive 'frobnicate'" <<<"$out" && pass "daemon: config errors name FILE:LINE" ||
     fail "daemon: config error message: $out"; }
-"$XVIDSD" --config "$ROOT/examples/xvidsd.conf" --check-config >"$E2E_TMP/ex.out" 2>&1 &&
+"$XVIDSD" --config "$ROOT/examples/xvidsd.conf" --password-file "$E2E_TMP/passwd" --check-config >"$E2E_TMP/ex.out" 2>&1 &&
   pass "daemon: examples/xvidsd.conf loads ($(cat "$E2E_TMP/ex.out"))" ||
   fail "daemon: examples/xvidsd.conf: $(cat "$E2E_TMP/ex.out")"
 
@@ -59,7 +75,7 @@ run=$(boot_guest aarch64 clean) || { fail "daemon: guest boots"; exit 1; }
 E2E_GUESTS+=("$run")
 # --user: privileges dropped before the VMs are attached (root's QMP socket is then out of reach).
 if id nobody >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  if start_daemon "$E2E_TMP/user.log" "$XVIDSD" --user nobody --vm "a1=qmp:$run/qmp.sock"; then
+  if start_daemon "$E2E_TMP/user.log" "$XVIDSD" --no-password --user nobody --vm "a1=qmp:$run/qmp.sock"; then
     uid=$(awk '/^Uid:/ {print $2 "/" $3 "/" $4}' "/proc/$DPID/status")
     out=$(python3 "$HERE/daemon_checks.py" cmd "$ADDR" "$DPORT" "" "vm list" 2>&1)
     if [ "$uid" = "$(id -u nobody)/$(id -u nobody)/$(id -u nobody)" ] && grep -q "Permission denied" <<<"$out"; then
@@ -119,13 +135,17 @@ kill "$DPID"; wait "$DPID"; rc=$?
 
 # --- the release build enforces the seccomp allow-list: every command must still work ---
 if [ -x "$PLAIN" ] && [ "$PLAIN" != "$XVIDSD" ]; then
-  if start_daemon "$E2E_TMP/plain.log" "$PLAIN" --vm "a1=qmp:$run/qmp.sock" --state-dir "$E2E_TMP/state2"; then
-    out=$(python3 "$HERE/daemon_checks.py" cmd "$ADDR" "$DPORT" "" "vm info a1" "ps a1" "lsmod a1" \
-          "pchk a1" "mchk a1" "baseline a1" "pchk a1 -j" "info a1" "watch pchk a1 every 1s" 2>&1)
-    sleep 3
-    if kill -0 "$DPID" 2>/dev/null && grep -q "sandbox: no_new_privs and seccomp" "$E2E_TMP/plain.log" &&
-       grep -q '"findings"' <<<"$out"; then
-      pass "daemon: release build under seccomp answers every command and runs a watch"
+  if start_daemon "$E2E_TMP/plain.log" "$PLAIN" --no-password --vm "a1=qmp:$run/qmp.sock" \
+       --state-dir "$E2E_TMP/state2" --set "check-args fichk --strings $E2E_TMP/forbidden.txt"; then
+    out=$(python3 "$HERE/daemon_checks.py" cmd "$ADDR" "$DPORT" "" "help" "help pchk -j" "vm info a1" \
+          "ps a1" "lsmod a1" "pchk a1" "mchk a1" "baseline a1" "pchk a1 -j" "info a1" "fchk a1" \
+          "fichk a1 -j" "ls a1 -l /etc" "stat a1 /etc/passwd" "find a1 /etc -name passwd" "net -j" \
+          "watch pchk a1 every 1s" "watch fichk a1 every 2s" 2>&1)
+    sleep 5
+    if kill -0 "$DPID" 2>/dev/null && grep -q "sandbox: no_new_privs and seccomp allow-list applied; landlock" "$E2E_TMP/plain.log" &&
+       grep -q '"findings"' <<<"$out" && grep -q "baseline of a1: [0-9]* entries" <<<"$out" &&
+       grep -q '"forbidden-string"' <<<"$out" && ! grep -q "xvids: fichk" <<<"$out"; then
+      pass "daemon: release build under seccomp answers every command (fichk's threads, baseline in the state dir) and runs watches"
     else
       fail "daemon: release build under seccomp: $(tail -5 "$E2E_TMP/plain.log") $out"
     fi

@@ -81,6 +81,7 @@ def session(addr, port, pw, outdir):
     ok(all(n in out for n in need), "help lists the daemon and guest commands", out)
     guest_cmds = re.findall(r"^  (\w+) VM ", out, re.M)
     ok("switch" not in guest_cmds, "CLI-only commands are not offered (switch)")
+    help_cmds(t, out, guest_cmds)
     vml = t.cmd("vm list")
     ok(re.search(r"^a1\s+attached\s+\S+", vml, re.M) is not None, "vm list: a1 attached", vml)
     rel = re.search(r"^a1\s+attached\s+(\S+)", vml, re.M)
@@ -104,7 +105,7 @@ def session(addr, port, pw, outdir):
         ok("error:" not in text and "xvids:" not in text and "usage:" not in text and text.strip() != "",
            "telnet: %s a1%s answers" % (name, operands.get(name, "")), text[:300])
         ok(parsed, "telnet: %s a1 -j is JSON" % name, js[:300])
-    for c in ["vm list -j", "alerts -j", "watch list -j", "status -j"]:
+    for c in ["vm list -j", "alerts -j", "watch list -j", "status -j", "help -j", "help pchk -j"]:
         js = t.cmd(c)
         try:
             json.loads(js) if not c.startswith("alerts") else [json.loads(l) for l in js.splitlines() if l]
@@ -114,6 +115,12 @@ def session(addr, port, pw, outdir):
         ok(parsed, "telnet: %s is JSON" % c, js[:200])
     out = t.cmd("net")
     ok("no switch configured" in out or "attack" in out, "telnet: net answers", out)
+    js = t.cmd("net -j")
+    try:
+        err = json.loads(js).get("error", "")
+    except (ValueError, AttributeError):
+        err = ""
+    ok("no switch configured" in err, "telnet: net -j without a switch is JSON too ({\"error\": ...})", js[:200])
     out = t.cmd("pchk a1 --policy /etc/shadow")
     ok("not available over telnet" in out, "options that read host files are refused", out)
     out = t.cmd("ps a1 --eve=/tmp/x")
@@ -164,6 +171,51 @@ def session(addr, port, pw, outdir):
                        capture_output=True, timeout=60)
     text = dc.strip_telnet(p.stdout).decode("utf-8", "replace")
     ok("PID" in text and "init" in text and "bye" in text, "nc script: login, ps, quit", text[-300:])
+
+
+def cli_help(name):
+    """The CLI's own `xvids NAME --help` text below its usage lines."""
+    xv = os.environ.get("XVIDS") or os.path.join(ROOT, "build", "src", "cli", "xvids")
+    p = subprocess.run([xv, name, "--help"], capture_output=True, text=True)
+    body = p.stdout + p.stderr
+    return body.split("\n\n", 1)[1] if "\n\n" in body else ""
+
+
+def help_cmds(t, listing, guest_cmds):
+    """help, help CMD and help -j: the daemon's commands, and the table's with the CLI's text."""
+    plain = lambda s: s.replace("\r", "")
+    for name in ["vm", "watch", "alerts", "status", "quit", "help"]:
+        h = t.cmd("help " + name)
+        ok(re.match(r"usage: %s\b.*\n  \S" % name, plain(h)) is not None,
+           "help %s: its usage and what it does" % name, h[:200])
+    same = []
+    for name in guest_cmds + ["net"]:
+        text = cli_help(name).strip()
+        h = plain(t.cmd("help " + name))
+        if text and h.startswith("usage: " + name) and text in h:
+            same.append(name)
+        else:
+            print("  help %s differs from `xvids %s --help`: %r" % (name, name, h[:300]))
+    ok(len(same) == len(guest_cmds) + 1,
+       "help CMD: each guest command (and net) shows the CLI's own help text (%d of %d)" %
+       (len(same), len(guest_cmds) + 1))
+    ok(plain(t.cmd("pchk a1 --help")) == plain(t.cmd("help pchk")), "pchk a1 --help = help pchk")
+    out = t.cmd("help frobnicate")
+    ok("no command 'frobnicate'" in out, "help of an unknown command: clear error", out)
+    try:
+        js = json.loads(t.cmd("help -j"))
+        names = {c["name"] for c in js}
+    except (ValueError, KeyError, TypeError):
+        names = set()
+    listed = set(re.findall(r"^  (\w+)", listing, re.M))
+    ok(names and names == listed, "help -j: JSON, the same commands as help (%d)" % len(names),
+       "%s vs %s" % (sorted(names), sorted(listed)))
+    try:
+        hj = json.loads(t.cmd("help fichk -j"))
+    except ValueError:
+        hj = {}
+    ok(hj.get("name") == "fichk" and hj.get("help", "").strip() == cli_help("fichk").strip() and
+       hj.get("needs_vm") is True, "help fichk -j: JSON with the CLI's help text", str(hj)[:200])
 
 
 def alerts_json(c):

@@ -1,5 +1,6 @@
-/* test_daemon.c — unit tests of xvidsd: config directives, telnet line editing, word splitting,
- * password hashes and constant-time compare, per-address login limits, finding dedup, syslog. */
+/* test_daemon.c — unit tests of xvidsd: config directives (switch, detectors, passwords), telnet
+ * line editing, word splitting, password hashes and constant-time compare, per-address login
+ * limits, finding dedup, syslog. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,6 +85,87 @@ static void test_config(void **state)
 	assert_true(line(&c, "check-args fichk --rules \"unbalanced") < 0);
 	assert_int_equal(xvd_config_add_vm(&c, "third=dump:/x.core"), 0);
 	assert_true(xvd_config_add_vm(&c, "noequals") < 0);
+}
+
+/* The switch, inline drop and the detectors: names and meanings of the CLI's net/switch
+ * options, stored as the engine's own struct xv_net_config. */
+static void test_config_net(void **state)
+{
+	struct xvd_config c;
+	(void)state;
+	xvd_config_defaults(&c);
+	/* defaults: inline drop on, no mirror, every detector at the engine's defaults (0 = on) */
+	assert_int_equal(c.inline_drop, 1);
+	assert_string_equal(c.mirror, "");
+	assert_int_equal(c.net.arp_spoof, 0);
+	assert_int_equal(c.net.syn_flood, 0);
+	assert_int_equal(c.net.port_scan, 0);
+	assert_int_equal(line(&c, "switch-mirror /var/log/xvids/mirror.pcap"), 0);
+	assert_string_equal(c.mirror, "/var/log/xvids/mirror.pcap");
+	assert_int_equal(line(&c, "switch-mirror tap:xvmirror0"), 0);
+	assert_string_equal(c.mirror, "tap:xvmirror0");
+	assert_true(line(&c, "switch-mirror") < 0);
+	assert_int_equal(line(&c, "inline-drop off"), 0);
+	assert_int_equal(c.inline_drop, 0);
+	assert_int_equal(line(&c, "inline-drop on"), 0);
+	assert_int_equal(c.inline_drop, 1);
+	assert_true(line(&c, "inline-drop maybe") < 0);
+	assert_non_null(strstr(xv_errmsg(), "t.conf:7: inline-drop on|off"));
+	/* per detector, and all at once */
+	assert_int_equal(line(&c, "detector port-scan off"), 0);
+	assert_int_equal(c.net.port_scan, -1);
+	assert_int_equal(c.net.arp_spoof, 0);
+	assert_int_equal(c.net.syn_flood, 0);
+	assert_int_equal(line(&c, "detector arp-spoof off"), 0);
+	assert_int_equal(c.net.arp_spoof, -1);
+	assert_int_equal(line(&c, "detector port-scan on"), 0);
+	assert_int_equal(c.net.port_scan, 1);
+	assert_int_equal(line(&c, "detector all off"), 0);
+	assert_true(c.net.arp_spoof < 0 && c.net.syn_flood < 0 && c.net.port_scan < 0);
+	assert_int_equal(line(&c, "detector all on"), 0);
+	assert_true(c.net.arp_spoof > 0 && c.net.syn_flood > 0 && c.net.port_scan > 0);
+	assert_true(line(&c, "detector dns-tunnel off") < 0);
+	assert_non_null(strstr(xv_errmsg(), "no detector 'dns-tunnel'"));
+	assert_true(line(&c, "detector syn-flood") < 0);
+	assert_true(line(&c, "detector syn-flood yes") < 0);
+	/* parameters: counts are numbers, windows and the ARP binding time durations */
+	assert_int_equal(line(&c, "scan-ports 500"), 0);
+	assert_int_equal(c.net.scan_ports, 500);
+	assert_int_equal(line(&c, "scan-window 1m"), 0);
+	assert_int_equal(c.net.scan_window, 60);
+	assert_int_equal(line(&c, "syn-flood 2000"), 0);
+	assert_int_equal(c.net.syn_flood_count, 2000);
+	assert_int_equal(line(&c, "syn-window 5"), 0);
+	assert_int_equal(c.net.syn_flood_window, 5);
+	assert_int_equal(line(&c, "arp-ttl 2h"), 0);
+	assert_int_equal(c.net.arp_ttl, 7200);
+	assert_int_equal(line(&c, "net-alerts-kept 4096"), 0);
+	assert_int_equal(c.net.alert_ring, 4096);
+	assert_true(line(&c, "scan-ports 0") < 0);
+	assert_true(line(&c, "scan-ports many") < 0);
+	assert_true(line(&c, "scan-window 0s") < 0);
+	assert_true(line(&c, "scan-window 2d") < 0);
+	assert_true(line(&c, "syn-window 86401") < 0);
+	assert_non_null(strstr(xv_errmsg(), "syn-window wants a duration from 1s to 86400s"));
+	assert_true(line(&c, "arp-ttl") < 0);
+	/* what failed left the values alone */
+	assert_int_equal(c.net.scan_ports, 500);
+	assert_int_equal(c.net.syn_flood_window, 5);
+}
+
+/* A password unless the admin opts out explicitly (main.c refuses the rest at start-up). */
+static void test_config_password(void **state)
+{
+	struct xvd_config c;
+	(void)state;
+	xvd_config_defaults(&c);
+	assert_int_equal(c.no_password, 0);
+	assert_string_equal(c.password_file, "");
+	assert_int_equal(line(&c, "no-password"), 0);
+	assert_int_equal(c.no_password, 1);
+	assert_true(line(&c, "no-password yes") < 0);
+	assert_int_equal(line(&c, "password-file /etc/xvids/passwd"), 0);
+	assert_string_equal(c.password_file, "/etc/xvids/passwd");
 }
 
 static void test_duration_addr(void **state)
@@ -390,7 +472,8 @@ static void test_syslog(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config),   cmocka_unit_test(test_duration_addr),
+		cmocka_unit_test(test_config),   cmocka_unit_test(test_config_net),
+		cmocka_unit_test(test_config_password), cmocka_unit_test(test_duration_addr),
 		cmocka_unit_test(test_lineed),   cmocka_unit_test(test_split),
 		cmocka_unit_test(test_auth),     cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_dedup),    cmocka_unit_test(test_finds_json),
