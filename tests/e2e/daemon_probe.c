@@ -19,10 +19,8 @@
 static char dir[512], state[512];
 static int result_fd = -1;
 
-static void say(const char *fmt, long a, long b)
+static void put(const char *line, int n)
 {
-	char line[256];
-	int n = snprintf(line, sizeof(line), fmt, a, b);
 	if (n > 0 && write(result_fd, line, (size_t)n) < 0) {
 		/* nothing to report with */
 	}
@@ -42,7 +40,9 @@ static void probe(const char *name)
 	long rc = -1;
 	int e = 0;
 
-#define BEFORE(nr) do { tag(name); say(" nr=%ld: before\n", (nr), 0); } while (0)
+	char line[128];
+#define BEFORE(nr) do { tag(name); put(line, snprintf(line, sizeof(line), " nr=%ld: before\n", \
+						   (long)(nr))); } while (0)
 	if (strcmp(name, "getpid") == 0) {
 		BEFORE(SYS_getpid);
 		rc = syscall(SYS_getpid);
@@ -93,12 +93,12 @@ static void probe(const char *name)
 		rc = setuid(0);
 	} else {
 		tag(name);
-		say(": unknown probe\n", 0, 0);
+		put(": unknown probe\n", 16);
 		return;
 	}
 	e = rc < 0 ? errno : 0;
 	tag(name);
-	say(": after rc=%ld errno=%ld\n", rc, e);
+	put(line, snprintf(line, sizeof(line), ": after rc=%ld errno=%d\n", rc, e));
 }
 
 static void on_usr1(int sig)
