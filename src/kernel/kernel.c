@@ -18,10 +18,10 @@
  * used to bound scans and to sanity-check pointers to static data. */
 #define XV_IMAGE_SPAN (96ULL << 20)
 
-/* A scan of guest RAM faults every page of the window it reads into our mapping: give the window
- * back as soon as it is done, so that at most one window (1 MiB) of guest RAM is resident however
- * much is scanned. The bytes stay valid: a dropped page faults back in from the page cache, so a
- * pointer the scanner still holds keeps working. */
+/* Told of each window a scan has gone through. Discovery's scans pread() (rd_phys) and map
+ * nothing, but a scan through a view would fault every page of the window into our mapping: give
+ * it back at once, so that at most one window (256 KiB) would stay resident. The bytes stay
+ * valid: a dropped page faults back in from the page cache. */
 static void scan_account(void *ctx, uint64_t pa, size_t len)
 {
 	struct xv_kernel *k = ctx;

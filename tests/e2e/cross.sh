@@ -5,10 +5,13 @@
 source "$(dirname "$0")/lib.sh"
 
 QEMU_USER=(qemu-aarch64 -L /)
-XA="$ROOT/build-aarch64/src/cli/xvids"
+# Build directories (XV_AARCH64_BUILD, XV_AARCH64_MIN_BUILD: elsewhere than the source tree).
+BA="${XV_AARCH64_BUILD:-$ROOT/build-aarch64}"
+BM="${XV_AARCH64_MIN_BUILD:-$ROOT/build-aarch64-min}"
+XA="$BA/src/cli/xvids"
 d="$E2E_TMP/cross"; mkdir -p "$d"
 
-if ! bash "$ROOT/scripts/cross-aarch64" >"$d/build.log" 2>&1; then
+if ! bash "$ROOT/scripts/cross-aarch64" --dir "$BA" >"$d/build.log" 2>&1; then
 	fail "cross build for aarch64 (scripts/cross-aarch64)"; tail -30 "$d/build.log"; exit 1
 fi
 if file -b "$XA" | grep -q 'ARM aarch64'; then pass "cross build: $(file -b "$XA" | cut -d, -f1-2)"
@@ -120,10 +123,12 @@ fi
 
 # The aarch64 daemon, as it would run on the device: a telnet session's ps/lsmod/pchk equal the
 # native CLI's on the same dump. (--no-sandbox: qemu-user has no seccomp; a real kernel does.)
-XD="$ROOT/build-aarch64/src/daemon/xvidsd"
+XD="$BA/src/daemon/xvidsd"
+# (--no-password where the daemon asks for a password or an explicit "none")
+nopw=(); "${QEMU_USER[@]}" "$XD" --help 2>&1 | grep -q -- --no-password && nopw=(--no-password)
 if [ -f "$XD" ]; then
-	"${QEMU_USER[@]}" "$XD" --listen 127.0.0.1:0 --no-password --vm "g=$dump" --state-dir "$d" --no-sandbox \
-		>"$d/xvidsd.log" 2>&1 &
+	"${QEMU_USER[@]}" "$XD" --listen 127.0.0.1:0 "${nopw[@]}" --vm "g=$dump" --state-dir "$d" \
+		--no-sandbox >"$d/xvidsd.log" 2>&1 &
 	dpid=$!
 	trap 'kill $dpid 2>/dev/null; e2e_cleanup' EXIT
 	for _ in $(seq 100); do grep -q 'ready' "$d/xvidsd.log" && break; sleep 0.1; done
@@ -160,7 +165,7 @@ PY
 	done
 	kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; trap e2e_cleanup EXIT
 else
-	skip "no xvidsd in build-aarch64"
+	skip "no xvidsd in $BA"
 fi
 
 # Guest bytes >= 0x80 in a comm: char is signed on x86-64 and unsigned on aarch64, so any code that
@@ -198,37 +203,66 @@ grep -q 'ALERT .*XV backdoor connection' "$d/net___pcap__all_.cross" 2>/dev/null
 	pass "aarch64 build: net alerts on the backdoor connection in the capture" ||
 	fail "aarch64 build: no backdoor alert from the capture"
 
-# The small-device build: no YARA, FUSE, seccomp or telnet. It must see the guest the same way, and
-# what needs a missing library must say so.
-XM="$ROOT/build-aarch64-min/src/cli/xvids"
-if bash "$ROOT/scripts/cross-aarch64" --min >"$d/build-min.log" 2>&1 && [ -f "$XM" ]; then
-	pass "minimal cross build ($(sed -n 's/^#define \(XV_HAVE_[A-Z]*\) 0/\1=0/p' "$ROOT/build-aarch64-min/xv_config.h" | tr '\n' ' '))"
+# The small-device build: no YARA, FUSE, seccomp, telnet, libpcap or libcrypto. It must see the
+# guest the same way, and what needs a missing library must say so.
+XM="$BM/src/cli/xvids"
+if bash "$ROOT/scripts/cross-aarch64" --min --dir "$BM" >"$d/build-min.log" 2>&1 && [ -f "$XM" ]; then
+	pass "minimal cross build ($(sed -n 's/^#define \(XV_HAVE_[A-Z]*\) 0/\1=0/p' "$BM/xv_config.h" | tr '\n' ' '))"
 	XB="$XM"
 	same "minimal build, dump: ps --json" "$dump" --json ps
 	same "minimal build, dump: lsmod --json" "$dump" --json lsmod
 	same "minimal build, dump: pchk --policy" "$dump" pchk --policy "$d/policy-trim"
+	# File hashes from the built-in SHA-256 (no libcrypto): the same verdicts on the same files.
+	if grep -q sha256= "$d/policy" 2>/dev/null; then
+		same "minimal build (built-in SHA-256), dump: fchk --policy" "$dump" fchk --policy "$d/policy"
+		sed 's/\(sha256=\)[0-9a-f]\{8\}/\100000000/' "$d/policy" >"$d/policy-badhash"
+		same "minimal build (built-in SHA-256), dump: fchk, policy with wrong hashes" "$dump" fchk --policy "$d/policy-badhash"
+		grep -q changed "$SAME_OUT.cross" && pass "minimal build: fchk reports the files whose hash is wrong" ||
+			fail "minimal build: fchk with wrong hashes: $(head -3 "$SAME_OUT.cross")"
+	fi
+	xa net --pcap "$d/all.pcap" --rules "$ROOT/tests/net/e2e.rules" >"$d/net-min.out" 2>&1; rc=$?
+	[ $rc -eq 2 ] && grep -q 'lacks libpcap' "$d/net-min.out" &&
+		pass "minimal build: net --pcap says the build lacks libpcap (exit 2)" ||
+		fail "minimal build: net --pcap (exit $rc): $(head -3 "$d/net-min.out")"
 	if xa --help 2>&1 | grep -q '^  fichk '; then
 		echo 'rule r { strings: $a = "x" condition: $a }' >"$d/r.yar"
 		xa --vm "$dump" fichk --rules "$d/r.yar" >"$d/fichk.out" 2>&1; rc=$?
 		[ $rc -eq 2 ] && grep -qi yara "$d/fichk.out" && pass "minimal build: fichk --rules says YARA is absent" ||
 			fail "minimal build: fichk --rules (exit $rc): $(head -3 "$d/fichk.out")"
 	fi
-	XB="$ROOT/build-aarch64-min/src/shadow/xvids-shadow"
+	XB="$BM/src/shadow/xvids-shadow"
 	if [ -f "$XB" ]; then
 		xa --vm "$dump" -- true >"$d/shadow.out" 2>&1; rc=$?
 		[ $rc -eq 2 ] && grep -q 'lacks FUSE' "$d/shadow.out" && pass "minimal build: xvids-shadow says FUSE is absent" ||
 			fail "minimal build: xvids-shadow (exit $rc): $(head -3 "$d/shadow.out")"
 	fi
-	[ -f "$ROOT/build-aarch64-min/src/daemon/xvidsd" ] ||
-		skip "minimal build has no xvidsd: src/daemon builds it only with libtelnet"
+	# xvidsd without libtelnet: the watches run; a connection is told there is no command manager.
+	XMD="$BM/src/daemon/xvidsd"
+	if [ -f "$XMD" ]; then
+		"${QEMU_USER[@]}" "$XMD" --listen 127.0.0.1:0 --vm "g=$dump" --state-dir "$d" \
+			--watch 'pchk g every 2s' --eve "$d/min-eve.json" >"$d/xvidsd-min.log" 2>&1 &
+		mpid=$!
+		for _ in $(seq 150); do grep -q 'ready' "$d/xvidsd-min.log" && break; sleep 0.1; done
+		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$d/xvidsd-min.log" | head -1)
+		greet=$(python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),timeout=30); print(s.recv(400).decode())' "${port:-0}" 2>&1)
+		if grep -q 'ready.*no telnet command manager' "$d/xvidsd-min.log" && kill -0 $mpid 2>/dev/null &&
+		   echo "$greet" | grep -q 'no telnet command manager'; then
+			pass "minimal build: xvidsd runs its watches and says it has no telnet command manager"
+		else
+			fail "minimal build: xvidsd: $(tail -3 "$d/xvidsd-min.log") / $greet"
+		fi
+		kill $mpid 2>/dev/null; wait $mpid 2>/dev/null
+	else
+		fail "minimal build has no xvidsd"
+	fi
 	XB="$XA"
 else
 	fail "minimal cross build (scripts/cross-aarch64 --min)"; tail -20 "$d/build-min.log"
 fi
 
 # The unit tests under qemu-aarch64 (meson's exe wrapper from the cross file); emulation is slower.
-meson test -C "$ROOT/build-aarch64" --suite unit --timeout-multiplier 5 >"$d/unit.log" 2>&1
-python3 - "$ROOT/build-aarch64/meson-logs/testlog.json" <<'PY'
+meson test -C "$BA" --suite unit --timeout-multiplier 5 >"$d/unit.log" 2>&1
+python3 - "$BA/meson-logs/testlog.json" <<'PY'
 import json, re, sys
 # qemu-user 7.2 does not implement process_vm_readv (ENOSYS); a real aarch64 kernel does. A case
 # that needs it fails, and what the test binary does after such a failure is not defined, so the
