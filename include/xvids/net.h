@@ -43,9 +43,10 @@ struct xv_net_config {
 	unsigned flow_capacity;      /* max tracked flows (rounded to a power of two); 0: 65536 */
 	unsigned flow_timeout;       /* seconds of idleness before a flow may be reused; 0: 120 */
 	unsigned alert_ring;         /* alerts kept for `net`; 0: 1024 */
-	/* ARP spoofing: an IP's MAC changes (ignored if the old binding is older than arp_ttl s). */
+	/* ARP spoofing: a MAC claims an IP bound to another MAC that spoke for it within arp_ttl s. */
 	int arp_spoof;               /* enable (default on: set to -1 to disable) */
 	unsigned arp_ttl;            /* 0: 3600 */
+	unsigned arp_realert;        /* seconds between alerts about the same claimant; 0: 60 */
 	/* SYN flood: more than syn_flood_count SYNs to one destination IP within syn_flood_window s. */
 	int syn_flood;               /* -1 disables */
 	unsigned syn_flood_count;    /* 0: 500 */

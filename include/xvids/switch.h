@@ -22,7 +22,9 @@
  * A dgram port without peer= replies to the address its last frame came from.
  * Every received frame is inspected by the engine (if any), copied to the mirror (if any), dropped
  * if a `drop` rule matched and inline drop is on, then forwarded by the learned MAC table (unknown
- * and broadcast/multicast destinations are flooded to every other port).
+ * and broadcast/multicast destinations are flooded to every other port). A learned address ages
+ * out mac_ageing seconds after it was last seen as a source (frames sent to it do not refresh it,
+ * as in 802.1D), and its frames are flooded again until it speaks.
  * Single-threaded: drive it with xv_switch_step() from one thread, or poll xv_switch_fd().
  */
 
@@ -34,6 +36,10 @@ struct xv_switch_config {
 	const char *mirror;       /* pcap file or FIFO, or "tap:IFNAME", receiving every frame */
 	int inline_drop;          /* drop frames that match a `drop` rule */
 	struct xv_net *engine;    /* inspection engine (not owned); NULL: plain switch */
+	/* Time in microseconds since the epoch, for MAC ageing and the times of alerts and mirrored
+	 * frames; NULL: the real-time clock. (Tests step it by hand.) */
+	uint64_t (*clock)(void *arg);
+	void *clock_arg;
 };
 
 struct xv_switch_port_stats {

@@ -128,7 +128,8 @@ static int parse_uint_opt(const char *s, unsigned *out)
 
 static int net_run(struct xv_ctx *ctx, int argc, char **argv)
 {
-	enum { O_SCAN_PORTS = 256, O_SCAN_WIN, O_SYN_COUNT, O_SYN_WIN, O_NO_DET, O_STATS, O_VAR };
+	enum { O_SCAN_PORTS = 256, O_SCAN_WIN, O_SYN_COUNT, O_SYN_WIN, O_NO_DET, O_STATS, O_VAR,
+	       O_NO_ARP, O_NO_SYN, O_NO_SCAN, O_ARP_TTL, O_ARP_REALERT };
 	static const struct option opts[] = {
 		{ "pcap", required_argument, NULL, 'r' },
 		{ "rules", required_argument, NULL, 'R' },
@@ -142,6 +143,11 @@ static int net_run(struct xv_ctx *ctx, int argc, char **argv)
 		{ "syn-flood", required_argument, NULL, O_SYN_COUNT },
 		{ "syn-window", required_argument, NULL, O_SYN_WIN },
 		{ "no-detectors", no_argument, NULL, O_NO_DET },
+		{ "no-arp-spoof", no_argument, NULL, O_NO_ARP },
+		{ "no-syn-flood", no_argument, NULL, O_NO_SYN },
+		{ "no-port-scan", no_argument, NULL, O_NO_SCAN },
+		{ "arp-ttl", required_argument, NULL, O_ARP_TTL },
+		{ "arp-realert", required_argument, NULL, O_ARP_REALERT },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -175,6 +181,11 @@ static int net_run(struct xv_ctx *ctx, int argc, char **argv)
 		case O_SYN_COUNT: if (parse_uint_opt(optarg, &cfg.syn_flood_count)) goto usage; break;
 		case O_SYN_WIN: if (parse_uint_opt(optarg, &cfg.syn_flood_window)) goto usage; break;
 		case O_NO_DET: cfg.arp_spoof = cfg.syn_flood = cfg.port_scan = -1; break;
+		case O_NO_ARP: cfg.arp_spoof = -1; break;
+		case O_NO_SYN: cfg.syn_flood = -1; break;
+		case O_NO_SCAN: cfg.port_scan = -1; break;
+		case O_ARP_TTL: if (parse_uint_opt(optarg, &cfg.arp_ttl)) goto usage; break;
+		case O_ARP_REALERT: if (parse_uint_opt(optarg, &cfg.arp_realert)) goto usage; break;
 		case O_STATS: stats = 1; break;
 		case 'h':
 			xv_cmd_usage(&xv_cmd_net, ctx->out);
@@ -265,10 +276,14 @@ const struct xv_cmd xv_cmd_net = {
 		"  --home-net CIDR    $HOME_NET (e.g. 10.0.0.0/8 or [10.0.0.0/8,fd00::/8])\n"
 		"  --var NAME=VALUE   define another rule variable\n"
 		"  --eve FILE         append EVE JSON alert records to FILE\n"
+		"  --stats            also print decoder counters\n"
+		"Built-in detectors (all on by default):\n"
+		"  --arp-ttl S --arp-realert S      ARP spoofing: a MAC claims an IP whose owner spoke\n"
+		"                     within S seconds (3600); again per claimant every S seconds (60)\n"
 		"  --scan-ports N --scan-window S   port scan: > N distinct ports in S seconds (20, 10)\n"
 		"  --syn-flood N --syn-window S     SYN flood: > N SYNs to one host in S seconds (500, 1)\n"
-		"  --no-detectors     rules only\n"
-		"  --stats            also print decoder counters\n"
+		"  --no-arp-spoof, --no-syn-flood, --no-port-scan   turn one detector off\n"
+		"  --no-detectors     all three off: rules only\n"
 		"Exit status: 0 no alerts, 1 alerts, 2 error.\n",
 	.daemon_synopsis = "net [NAME]",
 	.flags = 0,

@@ -60,7 +60,7 @@ static int uint_opt(const char *s, unsigned *out)
 static int switch_run(struct xv_ctx *ctx, int argc, char **argv)
 {
 	enum { O_AGEING = 256, O_SCAN_PORTS, O_SCAN_WIN, O_SYN_COUNT, O_SYN_WIN, O_NO_DET, O_FOR,
-	       O_RING };
+	       O_RING, O_NO_ARP, O_NO_SYN, O_NO_SCAN, O_ARP_TTL, O_ARP_REALERT };
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "rules", required_argument, NULL, 'R' },
@@ -77,6 +77,11 @@ static int switch_run(struct xv_ctx *ctx, int argc, char **argv)
 		{ "syn-flood", required_argument, NULL, O_SYN_COUNT },
 		{ "syn-window", required_argument, NULL, O_SYN_WIN },
 		{ "no-detectors", no_argument, NULL, O_NO_DET },
+		{ "no-arp-spoof", no_argument, NULL, O_NO_ARP },
+		{ "no-syn-flood", no_argument, NULL, O_NO_SYN },
+		{ "no-port-scan", no_argument, NULL, O_NO_SCAN },
+		{ "arp-ttl", required_argument, NULL, O_ARP_TTL },
+		{ "arp-realert", required_argument, NULL, O_ARP_REALERT },
 		{ "alerts-kept", required_argument, NULL, O_RING },
 		{ "for", required_argument, NULL, O_FOR },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,6 +121,11 @@ static int switch_run(struct xv_ctx *ctx, int argc, char **argv)
 		case O_SYN_COUNT: if (uint_opt(optarg, &ncfg.syn_flood_count)) goto usage; break;
 		case O_SYN_WIN: if (uint_opt(optarg, &ncfg.syn_flood_window)) goto usage; break;
 		case O_NO_DET: ncfg.arp_spoof = ncfg.syn_flood = ncfg.port_scan = -1; break;
+		case O_NO_ARP: ncfg.arp_spoof = -1; break;
+		case O_NO_SYN: ncfg.syn_flood = -1; break;
+		case O_NO_SCAN: ncfg.port_scan = -1; break;
+		case O_ARP_TTL: if (uint_opt(optarg, &ncfg.arp_ttl)) goto usage; break;
+		case O_ARP_REALERT: if (uint_opt(optarg, &ncfg.arp_realert)) goto usage; break;
 		case O_RING: if (uint_opt(optarg, &ncfg.alert_ring)) goto usage; break;
 		case O_FOR: if (uint_opt(optarg, &seconds)) goto usage; break;
 		case 'h':
@@ -214,6 +224,13 @@ const struct xv_cmd xv_cmd_switch = {
 		"  --alerts-kept N      alerts kept for `net` (1024)\n"
 		"  --for S              stop after S seconds\n"
 		"  --quiet              do not print alerts as they happen\n"
+		"Built-in detectors (all on by default), as for `xvids net`:\n"
+		"  --arp-ttl S --arp-realert S      ARP spoofing: a MAC claims an IP whose owner spoke\n"
+		"                       within S seconds (3600); again per claimant every S seconds (60)\n"
+		"  --scan-ports N --scan-window S   port scan: > N distinct ports in S seconds (20, 10)\n"
+		"  --syn-flood N --syn-window S     SYN flood: > N SYNs to one host in S seconds (500, 1)\n"
+		"  --no-arp-spoof, --no-syn-flood, --no-port-scan   turn one detector off\n"
+		"  --no-detectors       all three off: rules only\n"
 		"Alerts are printed as they happen; SIGINT/SIGTERM stop and print the counters.\n"
 		"Exit status: 0 no alerts, 1 alerts, 2 error.\n",
 	.flags = XV_CMD_CLI_ONLY,

@@ -4,15 +4,14 @@
 
 #include "net/netpriv.h"
 
-/* The binding stays with the MAC that held it first; a different MAC claiming the IP alerts (once a
- * minute per claimant) until the bound MAC has been silent for arp_ttl, then it may take over. */
+/* The binding stays with the MAC that held it first; a different MAC claiming the IP alerts (once
+ * per arp_realert seconds per claimant) until the bound MAC has been silent for arp_ttl, then it
+ * may take over. */
 struct arp_ent {
 	uint8_t mac[6], claimant[6];
 	uint64_t seen;      /* last time the bound MAC said so */
 	uint64_t alerted;   /* last alert about claimant */
 };
-
-#define ARP_REALERT_USEC 60000000ull
 
 struct rate_ent {
 	uint64_t start;
@@ -84,7 +83,7 @@ static void arp_check(struct xv_net *n, const struct xv_pkt *p, int port, const 
 		return;
 	}
 	if (!memcmp(a->claimant, p->arp_sha, 6) && a->alerted &&
-	    n->now - a->alerted < ARP_REALERT_USEC)
+	    n->now - a->alerted < (uint64_t)n->cfg.arp_realert * 1000000)
 		return;
 	memcpy(a->claimant, p->arp_sha, 6);
 	a->alerted = n->now ? n->now : 1;

@@ -39,6 +39,8 @@ struct xv_net *xv_net_new(const struct xv_net_config *cfg)
 		c->alert_ring = 1024;
 	if (!c->arp_ttl)
 		c->arp_ttl = 3600;
+	if (!c->arp_realert)
+		c->arp_realert = 60;
 	if (!c->syn_flood_count)
 		c->syn_flood_count = 500;
 	if (!c->syn_flood_window)
@@ -47,10 +49,11 @@ struct xv_net *xv_net_new(const struct xv_net_config *cfg)
 		c->scan_ports = 20;
 	if (!c->scan_window)
 		c->scan_window = 10;
+	n->detectors = c->arp_spoof >= 0 || c->syn_flood >= 0 || c->port_scan >= 0;
 	n->ring_cap = c->alert_ring;
 	n->ring = calloc(n->ring_cap, sizeof(*n->ring));
 	if (!n->ring ||
-	    xv_ktab_init(&n->flows, c->flow_capacity, 5, sizeof(struct xv_flow),
+	    xv_ktab_init(&n->flows, c->flow_capacity, XV_FLOW_KWORDS, sizeof(struct xv_flow),
 			 (uint64_t)c->flow_timeout * 1000000) ||
 	    xv_ktab_init(&n->rates, 16384, 3, 16, 0) || xv_detect_init(n)) {
 		xv_net_free(n);
@@ -203,25 +206,26 @@ unsigned xv_net_rule_count(const struct xv_net *n)
 enum xv_net_verdict xv_net_inspect(struct xv_net *n, const uint8_t *frame, uint32_t len,
 				   uint64_t ts_usec, int port, const char *port_name)
 {
-	struct xv_pkt p;
+	struct xv_pkt pkt, *p = &pkt;
 	/* time never runs backwards for the tables, even if a capture does */
 	if (ts_usec > n->now)
 		n->now = ts_usec;
 	n->st.packets++;
 	n->st.bytes += len;
-	enum xv_malformed bad = xv_decode(&p, frame, len);
+	enum xv_malformed bad = xv_decode(p, frame, len);
 	if (bad) {
 		n->st.malformed++;
 		n->st.malformed_by[bad]++;
 		/* a broken frame with a good L2 header can still be an ARP/IP we will not trust */
 		return XV_VERDICT_FORWARD;
 	}
-	if (p.vlan_depth)
+	if (p->vlan_depth)
 		n->st.vlan++;
-	switch (p.l3) {
+	switch (p->l3) {
 	case XV_L3_ARP:
 		n->st.arp++;
-		xv_detect_run(n, &p, false, port, port_name);
+		if (n->detectors)
+			xv_detect_run(n, p, false, port, port_name);
 		return XV_VERDICT_FORWARD;
 	case XV_L3_IP4:
 		n->st.ipv4++;
@@ -233,22 +237,23 @@ enum xv_net_verdict xv_net_inspect(struct xv_net *n, const uint8_t *frame, uint3
 		n->st.other++;
 		return XV_VERDICT_FORWARD;
 	}
-	if (p.frag)
+	if (p->frag)
 		n->st.fragments++;
-	if (p.has_l4) {
-		if (p.proto == IPPROTO_TCP)
+	if (p->has_l4) {
+		if (p->proto == IPPROTO_TCP)
 			n->st.tcp++;
-		else if (p.proto == IPPROTO_UDP)
+		else if (p->proto == IPPROTO_UDP)
 			n->st.udp++;
-		else if (p.proto == IPPROTO_ICMP || p.proto == IPPROTO_ICMPV6)
+		else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
 			n->st.icmp++;
 	}
-	bool to_server;
-	struct xv_flow *f = xv_flow_track(n, &p, &to_server);
-	xv_detect_run(n, &p, f && f->pkts[0] + f->pkts[1] == 1, port, port_name);
+	bool to_server, fresh;
+	struct xv_flow *f = xv_flow_track(n, p, &to_server, &fresh);
+	if (n->detectors)
+		xv_detect_run(n, p, fresh, port, port_name);
 	if (!n->nrules)
 		return XV_VERDICT_FORWARD;
-	return xv_rules_run(n, &p, f, to_server, port, port_name);
+	return xv_rules_run(n, p, f, to_server, port, port_name);
 }
 
 void xv_net_get_stats(const struct xv_net *n, struct xv_net_stats *st)

@@ -1,15 +1,32 @@
 /* ktab.c — bucketed hash table used for flows, thresholds, detectors and the MAC table. */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "net/ktab.h"
+
+/* Anonymous mappings: page-aligned (so 64-byte entries never straddle cache lines), zero pages
+ * that cost nothing until touched, and on large tables transparent huge pages, which spare a fresh
+ * process one page fault per 4 KiB of a table that random keys touch all over. */
+static void *zmap(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (size >= (2u << 20))
+		madvise(p, size, MADV_HUGEPAGE);
+#endif
+	return p;
+}
 
 int xv_ktab_init(struct xv_ktab *t, uint32_t capacity, uint32_t kwords, uint32_t payload,
 		 uint64_t timeout_usec)
 {
 	uint32_t n = 1;
 	memset(t, 0, sizeof(*t));
+	if (kwords < 1 || kwords > 8) /* the hash has a constant for each of 8 words */
+		return -EINVAL;
 	if (capacity < XV_KTAB_WAYS)
 		capacity = XV_KTAB_WAYS;
 	if (capacity > (1u << 26))
@@ -20,8 +37,10 @@ int xv_ktab_init(struct xv_ktab *t, uint32_t capacity, uint32_t kwords, uint32_t
 	t->kwords = kwords;
 	t->esize = (uint32_t)((sizeof(struct xv_kent) + 8 * kwords + payload + 7) & ~7u);
 	t->timeout = timeout_usec;
-	t->mem = calloc((size_t)n * XV_KTAB_WAYS, t->esize);
-	t->tags = calloc((size_t)n * XV_KTAB_WAYS, sizeof(*t->tags));
+	t->mem_size = (size_t)n * XV_KTAB_WAYS * t->esize;
+	t->tags_size = (size_t)n * XV_KTAB_WAYS * sizeof(*t->tags);
+	t->mem = zmap(t->mem_size);
+	t->tags = zmap(t->tags_size);
 	if (!t->mem || !t->tags) {
 		xv_ktab_fini(t);
 		return -ENOMEM;
@@ -31,8 +50,10 @@ int xv_ktab_init(struct xv_ktab *t, uint32_t capacity, uint32_t kwords, uint32_t
 
 void xv_ktab_fini(struct xv_ktab *t)
 {
-	free(t->mem);
-	free(t->tags);
+	if (t->mem)
+		munmap(t->mem, t->mem_size);
+	if (t->tags)
+		munmap(t->tags, t->tags_size);
 	t->mem = NULL;
 	t->tags = NULL;
 }
@@ -47,71 +68,61 @@ static inline bool expired(const struct xv_ktab *t, const struct xv_kent *e, uin
 	return t->timeout && now > e->last && now - e->last > t->timeout;
 }
 
-static inline bool key_eq(const uint64_t *a, const uint64_t *b, uint32_t n)
-{
-	uint64_t d = 0;
-	for (uint32_t i = 0; i < n; i++)
-		d |= a[i] ^ b[i];
-	return d == 0;
-}
-
 struct xv_kent *xv_ktab_get(struct xv_ktab *t, const uint64_t *key, uint64_t now, bool create,
 			    bool *created)
 {
-	/* multiply-rotate per word, one full mix at the end: cheap and well spread */
-	uint64_t h = 0x9e3779b97f4a7c15ull;
-	for (uint32_t i = 0; i < t->kwords; i++)
-		h = ((h ^ key[i]) * 0xff51afd7ed558ccdull) << 31 | ((h ^ key[i]) * 0xff51afd7ed558ccdull) >> 33;
-	h = xv_mix64(h);
-	uint32_t b = (uint32_t)h & (t->nbuckets - 1), hash = (uint32_t)(h >> 32) | 1;
-	uint32_t *tags = t->tags + (size_t)b * XV_KTAB_WAYS;
-	struct xv_kent *free_slot = NULL, *lru = NULL, *victim;
+	return xv_ktab_get_hk(t, key, t->kwords, xv_ktab_hash_n(key, t->kwords), now, create,
+			      created);
+}
 
-	if (created)
-		*created = false;
+struct xv_kent *xv_ktab_find(const struct xv_ktab *t, const uint64_t *key, uint64_t now)
+{
+	uint64_t h = xv_ktab_hash_n(key, t->kwords);
+	uint32_t b = (uint32_t)h & (t->nbuckets - 1);
+	uint16_t hash = (uint16_t)(h >> 48) | 1;
 	for (uint32_t w = 0; w < XV_KTAB_WAYS; w++) {
-		if (tags[w] != hash)
+		if (t->tags[(size_t)b * XV_KTAB_WAYS + w] != hash)
 			continue;
 		struct xv_kent *e = slot(t, b, w);
-		if (!key_eq(e->key, key, t->kwords))
-			continue;
-		if (expired(t, e, now)) {
-			/* an idle entry is a new one in the same slot, or none at all */
-			if (!create)
-				return NULL;
-			victim = e;
-			goto fill;
+		if (!memcmp(e->key, key, 8 * t->kwords))
+			return expired(t, e, now) ? NULL : e;
+	}
+	return NULL;
+}
+
+struct xv_kent *xv_ktab_insert(struct xv_ktab *t, const uint64_t *key, uint64_t h, uint64_t now,
+			       int w_expired)
+{
+	uint32_t b = (uint32_t)h & (t->nbuckets - 1);
+	uint16_t hash = (uint16_t)(h >> 48) | 1;
+	uint16_t *tags = t->tags + (size_t)b * XV_KTAB_WAYS;
+	struct xv_kent *victim = NULL;
+	uint32_t vw = 0;
+
+	if (w_expired >= 0) {
+		vw = (uint32_t)w_expired;
+		victim = slot(t, b, vw);
+	} else {
+		for (uint32_t w = 0; w < XV_KTAB_WAYS; w++) {
+			struct xv_kent *e = slot(t, b, w);
+			if (!tags[w] || expired(t, e, now)) {
+				victim = e;
+				vw = w;
+				break;
+			}
+			if (!victim || e->last < victim->last) {
+				victim = e;
+				vw = w;
+			}
 		}
-		if (now > e->last)
-			e->last = now;
-		return e;
+		if (tags[vw] && !expired(t, victim, now))
+			t->evictions++;
 	}
-	if (!create)
-		return NULL;
-	for (uint32_t w = 0; w < XV_KTAB_WAYS; w++) {
-		struct xv_kent *e = slot(t, b, w);
-		if (!tags[w] || expired(t, e, now)) {
-			free_slot = e;
-			break;
-		}
-		if (!lru || e->last < lru->last)
-			lru = e;
-	}
-	victim = free_slot;
-	if (!victim) {
-		victim = lru;
-		t->evictions++;
-	}
-fill:
 	memset(victim, 0, t->esize);
-	tags[((uint8_t *)victim - t->mem) / t->esize - (size_t)b * XV_KTAB_WAYS] = hash;
-	victim->used = 1;
-	victim->hash = hash;
+	tags[vw] = hash;
 	victim->last = now;
 	memcpy(victim->key, key, 8 * t->kwords);
 	t->inserts++;
-	if (created)
-		*created = true;
 	return victim;
 }
 
@@ -119,9 +130,7 @@ uint64_t xv_ktab_live(const struct xv_ktab *t, uint64_t now)
 {
 	uint64_t n = 0;
 	for (uint32_t b = 0; b < t->nbuckets; b++)
-		for (uint32_t w = 0; w < XV_KTAB_WAYS; w++) {
-			const struct xv_kent *e = slot(t, b, w);
-			n += e->used && !expired(t, e, now);
-		}
+		for (uint32_t w = 0; w < XV_KTAB_WAYS; w++)
+			n += t->tags[(size_t)b * XV_KTAB_WAYS + w] && !expired(t, slot(t, b, w), now);
 	return n;
 }

@@ -7,14 +7,16 @@
 
 #include "net/netpriv.h"
 
-/* A rule whose port list covers at most this many ports goes into per-port buckets. */
+/* A rule whose port list covers at most this many ports goes into per-port buckets; one whose
+ * address list covers at most this many IPv4 /16s (prefixes of /8 or longer) into per-/16 ones. */
 #define MAX_INDEXED_PORTS 256
+#define MAX_INDEXED_NETS 256
 /* Matches remembered per packet before deciding (pass wins over drop/alert). */
 #define MAX_HITS 64
 
 static uint8_t lower_tab[256];
 
-static bool indexable(const struct xv_portset *s)
+static bool port_indexable(const struct xv_portset *s)
 {
 	if (s->any || s->neg || !s->has_pos)
 		return false;
@@ -27,88 +29,147 @@ static bool indexable(const struct xv_portset *s)
 	return span <= MAX_INDEXED_PORTS;
 }
 
+/* An IPv4 CIDR (::ffff:a.b.c.d/96+p) of prefix p >= 8: the /16 keys it covers. */
+static bool cidr_v4(const struct xv_cidr *c, uint32_t *first, uint32_t *count)
+{
+	if (c->mask.hi != ~0ull || c->net.hi || (c->mask.lo >> 32) != 0xffffffffull ||
+	    (c->net.lo >> 32) != 0xffff)
+		return false;
+	uint32_t m = (uint32_t)c->mask.lo;
+	unsigned p = (unsigned)__builtin_popcount(m);
+	if (p < 8)
+		return false;
+	*first = (uint32_t)c->net.lo >> 16;
+	*count = p >= 16 ? 1 : 1u << (16 - p);
+	return true;
+}
+
+/* A set can only match an address inside one of its positive CIDRs (when it has one and no
+ * positive sub-list); negated entries only narrow it further. */
+static bool addr_indexable(const struct xv_addrset *s)
+{
+	if (s->any || s->neg || !s->has_pos)
+		return false;
+	for (uint32_t i = 0; i < s->nsubs; i++)
+		if (!s->subs[i].neg)
+			return false;
+	uint32_t span = 0, first, count;
+	for (uint32_t i = 0; i < s->n; i++) {
+		if (s->v[i].neg)
+			continue;
+		if (!cidr_v4(&s->v[i], &first, &count))
+			return false;
+		span += count;
+	}
+	return span <= MAX_INDEXED_NETS;
+}
+
 static bool in_group(const struct xv_rule *r, int g)
 {
 	return r->proto == XV_P_IP || r->proto == g;
 }
 
-/* where: 0 generic, 1 dport buckets, 2 sport buckets */
-static int placement(const struct xv_rule *r, int g)
+/* The index a rule goes into (XV_IX_*), or -1 for the generic list. A "<>" rule matches with the
+ * addresses and ports swapped too, so no one field is required of the packet: generic. */
+static int placement(const struct xv_net *n, const struct xv_rule *r, int g)
 {
-	if (g != XV_P_TCP && g != XV_P_UDP)
-		return 0;
-	if (r->bidir || r->proto == XV_P_IP)
-		return 0;
-	if (indexable(&r->dp))
-		return 1;
-	if (indexable(&r->sp))
-		return 2;
-	return 0;
+	if (r->bidir || n->index_off)
+		return -1;
+	if ((g == XV_P_TCP || g == XV_P_UDP) && r->proto != XV_P_IP) {
+		if (port_indexable(&r->dp))
+			return XV_IX_DPORT;
+		if (port_indexable(&r->sp))
+			return XV_IX_SPORT;
+	}
+	if (addr_indexable(&r->src))
+		return XV_IX_SRC16;
+	if (addr_indexable(&r->dst))
+		return XV_IX_DST16;
+	return -1;
 }
 
-static int build_csr(const struct xv_net *n, int g, int where, uint32_t **off_out,
-		     uint32_t **rules_out)
+/* Calls fn for every key of rule r in index ix. */
+static void rule_keys(const struct xv_rule *r, int ix, void (*fn)(void *, uint32_t), void *arg)
 {
-	uint32_t *off = calloc(65537, sizeof(*off));
-	uint32_t total = 0;
-	if (!off)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < n->nrules; i++) {
-		const struct xv_rule *r = &n->rules[i];
-		if (!in_group(r, g) || placement(r, g) != where)
-			continue;
-		const struct xv_portset *ps = where == 1 ? &r->dp : &r->sp;
+	if (ix == XV_IX_DPORT || ix == XV_IX_SPORT) {
+		const struct xv_portset *ps = ix == XV_IX_DPORT ? &r->dp : &r->sp;
 		for (uint32_t k = 0; k < ps->n; k++)
-			for (uint32_t p = ps->v[k].lo; p <= ps->v[k].hi; p++) {
-				off[p + 1]++;
-				total++;
-			}
+			for (uint32_t p = ps->v[k].lo; p <= ps->v[k].hi; p++)
+				fn(arg, p);
+		return;
 	}
-	if (!total) {
-		free(off);
-		*off_out = NULL;
-		*rules_out = NULL;
+	const struct xv_addrset *as = ix == XV_IX_SRC16 ? &r->src : &r->dst;
+	uint32_t first, count;
+	for (uint32_t k = 0; k < as->n; k++)
+		if (!as->v[k].neg && cidr_v4(&as->v[k], &first, &count))
+			for (uint32_t j = 0; j < count; j++)
+				fn(arg, first + j);
+}
+
+struct csr_fill {
+	uint32_t *off, *fill, *rules, rule;
+	uint64_t total;
+};
+
+static void count_key(void *arg, uint32_t key)
+{
+	struct csr_fill *c = arg;
+	c->off[key + 1]++;
+	c->total++;
+}
+
+static void put_key(void *arg, uint32_t key)
+{
+	struct csr_fill *c = arg;
+	/* overlapping ranges of one rule must not list it twice in a bucket */
+	for (uint32_t j = c->off[key]; j < c->fill[key]; j++)
+		if (c->rules[j] == c->rule)
+			return;
+	c->rules[c->fill[key]++] = c->rule;
+}
+
+static int build_index(const struct xv_net *n, int g, int ix, struct xv_index *out)
+{
+	struct csr_fill c = { .off = calloc(65537, sizeof(uint32_t)) };
+	if (!c.off)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n->nrules; i++)
+		if (in_group(&n->rules[i], g) && placement(n, &n->rules[i], g) == ix)
+			rule_keys(&n->rules[i], ix, count_key, &c);
+	if (!c.total) {
+		free(c.off);
 		return 0;
 	}
 	for (uint32_t p = 0; p < 65536; p++)
-		off[p + 1] += off[p];
-	uint32_t *rules = malloc(total * sizeof(*rules));
-	uint32_t *fill = malloc(65536 * sizeof(*fill));
-	if (!rules || !fill) {
-		free(off);
-		free(rules);
-		free(fill);
+		c.off[p + 1] += c.off[p];
+	c.rules = malloc(c.total * sizeof(uint32_t));
+	c.fill = malloc(65536 * sizeof(uint32_t));
+	if (!c.rules || !c.fill) {
+		free(c.off);
+		free(c.rules);
+		free(c.fill);
 		return -ENOMEM;
 	}
-	memcpy(fill, off, 65536 * sizeof(*fill));
-	for (uint32_t i = 0; i < n->nrules; i++) {
-		const struct xv_rule *r = &n->rules[i];
-		if (!in_group(r, g) || placement(r, g) != where)
-			continue;
-		const struct xv_portset *ps = where == 1 ? &r->dp : &r->sp;
-		for (uint32_t k = 0; k < ps->n; k++)
-			for (uint32_t p = ps->v[k].lo; p <= ps->v[k].hi; p++) {
-				/* overlapping ranges of one rule must not list it twice in a bucket */
-				uint32_t b = off[p];
-				bool dup = false;
-				for (uint32_t j = b; j < fill[p]; j++)
-					dup |= rules[j] == i;
-				if (!dup)
-					rules[fill[p]++] = i;
-			}
-	}
+	memcpy(c.fill, c.off, 65536 * sizeof(uint32_t));
+	for (uint32_t i = 0; i < n->nrules; i++)
+		if (in_group(&n->rules[i], g) && placement(n, &n->rules[i], g) == ix) {
+			c.rule = i;
+			rule_keys(&n->rules[i], ix, put_key, &c);
+		}
 	/* compact duplicates away: rebuild offsets from fill */
 	uint32_t w = 0;
 	for (uint32_t p = 0; p < 65536; p++) {
-		uint32_t b = off[p], e = fill[p];
-		off[p] = w;
+		uint32_t b = c.off[p], e = c.fill[p];
+		c.off[p] = w;
+		if (e > b)
+			out->any[p >> 6] |= 1ull << (p & 63);
 		for (uint32_t j = b; j < e; j++)
-			rules[w++] = rules[j];
+			c.rules[w++] = c.rules[j];
 	}
-	off[65536] = w;
-	free(fill);
-	*off_out = off;
-	*rules_out = rules;
+	c.off[65536] = w;
+	free(c.fill);
+	out->off = c.off;
+	out->rules = c.rules;
 	return 0;
 }
 
@@ -116,10 +177,10 @@ void xv_groups_free(struct xv_net *n)
 {
 	for (int g = 0; g < XV_P__COUNT; g++) {
 		struct xv_group *gr = &n->groups[g];
-		free(gr->dport_off);
-		free(gr->dport_rules);
-		free(gr->sport_off);
-		free(gr->sport_rules);
+		for (int ix = 0; ix < XV_IX__COUNT; ix++) {
+			free(gr->ix[ix].off);
+			free(gr->ix[ix].rules);
+		}
 		free(gr->generic);
 		memset(gr, 0, sizeof(*gr));
 	}
@@ -140,21 +201,18 @@ int xv_groups_build(struct xv_net *n)
 		}
 	for (int g = 0; g < XV_P__COUNT; g++) {
 		struct xv_group *gr = &n->groups[g];
-		int e;
-		if ((e = build_csr(n, g, 1, &gr->dport_off, &gr->dport_rules)) < 0 ||
-		    (e = build_csr(n, g, 2, &gr->sport_off, &gr->sport_rules)) < 0)
-			return e;
-		for (uint32_t p = 0; p < 65536; p++) {
-			if (gr->dport_off && gr->dport_off[p + 1] > gr->dport_off[p])
-				gr->dport_any[p >> 6] |= 1ull << (p & 63);
-			if (gr->sport_off && gr->sport_off[p + 1] > gr->sport_off[p])
-				gr->sport_any[p >> 6] |= 1ull << (p & 63);
+		for (int ix = 0; ix < XV_IX__COUNT; ix++) {
+			int e = build_index(n, g, ix, &gr->ix[ix]);
+			if (e < 0)
+				return e;
+			if (gr->ix[ix].off)
+				gr->used |= 1u << ix;
 		}
 		gr->generic = malloc((n->nrules + 1) * sizeof(uint32_t));
 		if (!gr->generic)
 			return -ENOMEM;
 		for (uint32_t i = 0; i < n->nrules; i++)
-			if (in_group(&n->rules[i], g) && placement(&n->rules[i], g) == 0)
+			if (in_group(&n->rules[i], g) && placement(n, &n->rules[i], g) < 0)
 				gr->generic[gr->ngeneric++] = i;
 	}
 	n->groups_dirty = false;
@@ -291,6 +349,18 @@ static inline void check_list(const struct xv_net *n, const uint32_t *list, uint
 	}
 }
 
+struct span {
+	const uint32_t *list;
+	uint32_t cnt;
+};
+
+/* Out of line so that the packets without candidates (most) do not pay for its stack frame. */
+static enum xv_net_verdict rules_eval(struct xv_net *n, const struct xv_pkt *p,
+				      const struct xv_flow *f, bool to_server, const struct span *sp,
+				      unsigned nsp, int port, const char *port_name)
+	__attribute__((noinline));
+
+/* The common case is cheap: a few bitmap tests find no candidate and the packet is done. */
 enum xv_net_verdict xv_rules_run(struct xv_net *n, const struct xv_pkt *p, const struct xv_flow *f,
 				 bool to_server, int port, const char *port_name)
 {
@@ -304,17 +374,39 @@ enum xv_net_verdict xv_rules_run(struct xv_net *n, const struct xv_pkt *p, const
 			g = XV_P_ICMP;
 	}
 	const struct xv_group *gr = &n->groups[g];
-	uint32_t hits[MAX_HITS], nhits = 0;
+	struct span sp[XV_IX__COUNT + 1];
+	unsigned nsp = 0;
+	/* a rule sits in one index only, so each candidate is checked once; the /16 indexes hold
+	 * IPv4-only rules, which an IPv6 address cannot match */
+	if (gr->used) {
+		uint32_t key[XV_IX__COUNT] = { p->dport, p->sport, (uint32_t)p->src.lo >> 16,
+					       (uint32_t)p->dst.lo >> 16 };
+		unsigned used = gr->used;
+		if (!xv_ip_is4(&p->src))
+			used &= ~(1u << XV_IX_SRC16);
+		if (!xv_ip_is4(&p->dst))
+			used &= ~(1u << XV_IX_DST16);
+		for (; used; used &= used - 1) {
+			const struct xv_index *x = &gr->ix[__builtin_ctz(used)];
+			uint32_t k = key[__builtin_ctz(used)];
+			if (x->any[k >> 6] >> (k & 63) & 1)
+				sp[nsp++] = (struct span){ x->rules + x->off[k], x->off[k + 1] - x->off[k] };
+		}
+	}
+	if (gr->ngeneric)
+		sp[nsp++] = (struct span){ gr->generic, gr->ngeneric };
+	if (!nsp)
+		return XV_VERDICT_FORWARD;
+	return rules_eval(n, p, f, to_server, sp, nsp, port, port_name);
+}
 
-	if (gr->dport_off && (gr->dport_any[p->dport >> 6] >> (p->dport & 63) & 1))
-		check_list(n, gr->dport_rules + gr->dport_off[p->dport],
-			   gr->dport_off[p->dport + 1] - gr->dport_off[p->dport], p, f, to_server, hits,
-			   &nhits);
-	if (gr->sport_off && (gr->sport_any[p->sport >> 6] >> (p->sport & 63) & 1))
-		check_list(n, gr->sport_rules + gr->sport_off[p->sport],
-			   gr->sport_off[p->sport + 1] - gr->sport_off[p->sport], p, f, to_server, hits,
-			   &nhits);
-	check_list(n, gr->generic, gr->ngeneric, p, f, to_server, hits, &nhits);
+static enum xv_net_verdict rules_eval(struct xv_net *n, const struct xv_pkt *p,
+				      const struct xv_flow *f, bool to_server, const struct span *sp,
+				      unsigned nsp, int port, const char *port_name)
+{
+	uint32_t hits[MAX_HITS], nhits = 0;
+	for (unsigned i = 0; i < nsp; i++)
+		check_list(n, sp[i].list, sp[i].cnt, p, f, to_server, hits, &nhits);
 	if (!nhits)
 		return XV_VERDICT_FORWARD;
 
@@ -345,8 +437,8 @@ enum xv_net_verdict xv_rules_run(struct xv_net *n, const struct xv_pkt *p, const
 		a.sid = r->sid;
 		a.rev = r->rev;
 		a.severity = r->severity;
-		snprintf(a.msg, sizeof(a.msg), "%s", r->msg);
-		snprintf(a.category, sizeof(a.category), "%s", r->classtype ? r->classtype : "");
+		xv_str_copy(a.msg, r->msg, sizeof(a.msg));
+		xv_str_copy(a.category, r->classtype ? r->classtype : "", sizeof(a.category));
 		xv_alert_emit(n, &a);
 	}
 	if (v == XV_VERDICT_DROP)

@@ -3,6 +3,7 @@
 #define XV_NET_PRIV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "net/decode.h"
@@ -110,14 +111,20 @@ struct xv_var {
 	char *name, *value;
 };
 
-/* Rules grouped by protocol and port so a packet only looks at rules that can match it. */
+/* Rules grouped by protocol, then by what a packet must have for them to match: a destination
+ * port, a source port, an IPv4 source /16 or destination /16 (key 0..65535 each). A 64 Ki-bit
+ * "has rules" bitmap per index (8 KiB, stays cached) skips the bucket lookup for most packets. */
+enum { XV_IX_DPORT = 0, XV_IX_SPORT, XV_IX_SRC16, XV_IX_DST16, XV_IX__COUNT };
+
+struct xv_index {
+	uint64_t any[1024];
+	uint32_t *off;       /* 65537 offsets into rules (NULL if the index is empty) */
+	uint32_t *rules;
+};
+
 struct xv_group {
-	uint64_t dport_any[1024]; /* bit per port: has dport bucket entries (8 KiB, stays cached) */
-	uint64_t sport_any[1024];
-	uint32_t *dport_off; /* 65537 offsets into dport_rules (NULL if no port rules) */
-	uint32_t *dport_rules;
-	uint32_t *sport_off;
-	uint32_t *sport_rules;
+	struct xv_index ix[XV_IX__COUNT];
+	unsigned used;       /* bit per index that holds rules */
 	uint32_t *generic;   /* rules checked for every packet of the protocol */
 	uint32_t ngeneric;
 };
@@ -127,13 +134,15 @@ struct xv_group {
 enum { XV_TCP_NONE = 0, XV_TCP_SYN_SENT, XV_TCP_SYN_RCVD, XV_TCP_ESTABLISHED, XV_TCP_CLOSING,
        XV_TCP_CLOSED, XV_TCP_MIDSTREAM };
 
+#define XV_FLOW_KWORDS 5  /* flow key: both addresses (2 words each), ports/proto/VLAN */
+
 struct xv_flow {
-	struct xv_ip client_ip;   /* the side that opened the flow (SYN sender or first talker) */
-	uint16_t client_port;
 	uint8_t state;            /* XV_TCP_* (UDP/other: NONE until both sides talk) */
 	uint8_t seen;             /* bit 0: client->server seen, bit 1: server->client seen */
-	uint64_t pkts[2], bytes[2];
-	uint64_t first_usec;
+	uint8_t client_side;      /* which side of the canonical key opened the flow (SYN sender
+				   * or first talker): 0 the lower address/port, 1 the higher */
+	uint8_t pad;
+	uint32_t pkts[2];         /* packets client->server, server->client (saturating) */
 };
 
 /* ---- the engine ---- */
@@ -146,8 +155,11 @@ struct xv_net {
 	uint32_t nvars;
 	struct xv_group groups[XV_P__COUNT];
 	bool groups_dirty;
+	bool index_off;            /* tests: every rule in the generic list (the indexes' oracle) */
+	bool detectors;            /* any built-in detector on */
 
 	struct xv_ktab flows;      /* key: canonical 5-tuple; payload: struct xv_flow */
+	struct xv_kent *last_flow; /* the flows entry of the previous packet (a hint, checked) */
 	struct xv_ktab rates;      /* threshold / detection_filter state */
 	struct xv_ktab arp;        /* ip -> mac */
 	struct xv_ktab syn;        /* dst ip -> SYN counter */
@@ -179,7 +191,10 @@ enum xv_net_verdict xv_rules_run(struct xv_net *n, const struct xv_pkt *p, const
 				 bool to_server, int port, const char *port_name);
 
 /* flow.c */
-struct xv_flow *xv_flow_track(struct xv_net *n, const struct xv_pkt *p, bool *to_server);
+/* Track p's flow (NULL without an L4 header). *to_server: p goes from client to server; *fresh:
+ * p is the first packet of a flow or of a new connection on it. */
+struct xv_flow *xv_flow_track(struct xv_net *n, const struct xv_pkt *p, bool *to_server,
+			      bool *fresh);
 
 /* detect.c */
 int xv_detect_init(struct xv_net *n);
@@ -191,5 +206,7 @@ void xv_detect_run(struct xv_net *n, const struct xv_pkt *p, bool new_flow, int 
 void xv_alert_fill(struct xv_net_alert *a, const struct xv_pkt *p, uint64_t now, int port,
 		   const char *port_name);
 void xv_alert_emit(struct xv_net *n, const struct xv_net_alert *a);
+/* Bounded copy that always terminates (size > 0); cheaper than snprintf("%s") per alert. */
+void xv_str_copy(char *dst, const char *src, size_t size);
 
 #endif

@@ -34,8 +34,10 @@ struct xv_switch {
 	uint64_t now;
 };
 
-static uint64_t now_usec(void)
+static uint64_t now_usec(const struct xv_switch *sw)
 {
+	if (sw->cfg.clock)
+		return sw->cfg.clock(sw->cfg.clock_arg);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
@@ -191,7 +193,8 @@ static void forward(void *arg, struct xv_port *in, const uint8_t *f, uint32_t le
 		uint64_t key[1] = { (uint64_t)dst[0] << 40 | (uint64_t)dst[1] << 32 |
 				    (uint64_t)dst[2] << 24 | (uint64_t)dst[3] << 16 |
 				    (uint64_t)dst[4] << 8 | dst[5] };
-		struct xv_kent *e = xv_ktab_get(&sw->macs, key, sw->now, false, NULL);
+		/* a lookup does not refresh the entry: only frames from an address keep it alive */
+		struct xv_kent *e = xv_ktab_find(&sw->macs, key, sw->now);
 		if (e) {
 			int out = ((struct mac_ent *)xv_kent_payload(&sw->macs, e))->port;
 			if (out != in->idx && out >= 0 && (unsigned)out < sw->nports)
@@ -266,7 +269,7 @@ int xv_switch_step(struct xv_switch *sw, int timeout_ms)
 	if (n < 0)
 		return errno == EINTR ? 0 : xv_err(errno, "epoll_wait: %s", strerror(errno));
 	int frames = 0;
-	sw->now = now_usec();
+	sw->now = now_usec(sw);
 	for (int i = 0; i < n; i++) {
 		int tag = (int)(ev[i].data.u64 >> 32);
 		unsigned idx = (unsigned)ev[i].data.u64;
@@ -321,7 +324,7 @@ struct xv_net *xv_switch_engine(const struct xv_switch *sw)
 
 unsigned xv_switch_mac_count(const struct xv_switch *sw)
 {
-	return (unsigned)xv_ktab_live(&sw->macs, now_usec());
+	return (unsigned)xv_ktab_live(&sw->macs, now_usec(sw));
 }
 
 void xv_switch_print_counters(const struct xv_switch *sw, FILE *f)

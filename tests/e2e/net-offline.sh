@@ -14,7 +14,7 @@ ok() { echo "PASS: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 HOME_NET='[10.0.0.0/24,fd00::/64]'
-for s in benign backdoor backdoor6 payload scan arpspoof synflood all malformed; do
+for s in benign backdoor backdoor6 payload scan arpspoof arpslow synflood all malformed; do
 	python3 "$GEN" $s "$T/$s.pcap" || { echo "cannot generate $s"; exit 2; }
 done
 
@@ -92,6 +92,91 @@ echo garbage > "$T/garbage.pcap"
 # detector thresholds are configurable
 "$BIN" net --pcap "$T/scan.pcap" --scan-ports 500 --json > "$T/scan2.json" 2>/dev/null
 [ $? = 0 ] && [ ! -s "$T/scan2.json" ] && ok "--scan-ports 500: the 200-port scan is below threshold" || bad "--scan-ports"
+
+# each detector on its own: (gid, sid) of the alerts of capture $1 with options $2..
+dsids() {
+	local cap=$1
+	shift
+	"$BIN" net --pcap "$T/$cap.pcap" --rules "$RULES" --home-net "$HOME_NET" --json "$@" 2>/dev/null |
+		python3 -c 'import json, sys; print(sorted(set((a["alert"]["gid"], a["alert"]["signature_id"]) for a in map(json.loads, sys.stdin))))'
+}
+# expect_sids CAPTURE 'WANTED LIST' DESCRIPTION OPTIONS...
+expect_sids() {
+	local cap=$1 want=$2 what=$3
+	shift 3
+	got=$(dsids "$cap" "$@")
+	[ "$got" = "$want" ] && ok "$what" || bad "$what: got $got, want $want"
+}
+expect_sids all '[(1, 1000001), (1, 1000002), (100, 1), (100, 3)]' "all detectors on by default"
+expect_sids all '[(1, 1000001), (1, 1000002), (100, 3)]' "--no-arp-spoof: no ARP alert, the scan still reported" --no-arp-spoof
+expect_sids all '[(1, 1000001), (1, 1000002), (100, 1)]' "--no-port-scan: no scan alert, the ARP spoof still reported" --no-port-scan
+expect_sids all '[(1, 1000001), (1, 1000002)]' "--no-detectors: rules only" --no-detectors
+expect_sids synflood '[(100, 2)]' "SYN flood detected by default" --no-port-scan
+expect_sids synflood '[]' "--no-syn-flood: the flood is not reported" --no-syn-flood --no-port-scan
+expect_sids synflood '[(100, 2)]' "--no-port-scan --no-arp-spoof: the SYN flood detector stays on" --no-port-scan --no-arp-spoof
+# ARP TTL and re-alert: the owner speaks at 0 s, the attacker claims at 30, 40 and 100 s
+arpn() { "$BIN" net --pcap "$T/arpslow.pcap" --json "$@" 2>/dev/null | grep -c '"signature_id":1,'; }
+[ "$(arpn)" = 2 ] && ok "ARP claims at 30 and 100 s alert, 40 s is within the 60 s re-alert" || bad "arpslow default: $(arpn)"
+[ "$(arpn --arp-realert 5)" = 3 ] && ok "--arp-realert 5: all three claims alert" || bad "--arp-realert: $(arpn --arp-realert 5)"
+[ "$(arpn --arp-ttl 20)" = 0 ] && ok "--arp-ttl 20: the owner was silent for 30 s, the binding moves quietly" || bad "--arp-ttl: $(arpn --arp-ttl 20)"
+[ "$(arpn --arp-ttl 35 --arp-realert 5)" = 1 ] && ok "--arp-ttl 35: only the claim at 30 s is an alert (40 s: owner silent 40 s)" || bad "--arp-ttl 35: $(arpn --arp-ttl 35 --arp-realert 5)"
+"$BIN" net --pcap "$T/arpslow.pcap" --arp-ttl 0 > /dev/null 2>&1
+[ $? = 2 ] && ok "--arp-ttl 0: usage error (exit 2)" || bad "--arp-ttl 0 accepted"
+
+# The same options on `xvids switch` (no root: two unix datagram ports, frames of the generated
+# captures sent into one of them as a QEMU dgram netdev would, alerts read with net --switch)
+SWSEND=$T/swsend.py
+cat > "$SWSEND" <<'PY'
+import socket, struct, sys, time
+pcap, port, me = sys.argv[1], sys.argv[2], sys.argv[3]
+pause = float(sys.argv[4]) if len(sys.argv) > 4 else 0
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(me)
+d = open(pcap, 'rb').read()
+off, n = 24, 0
+while off + 16 <= len(d):
+    cap = struct.unpack('<I', d[off + 8:off + 12])[0]
+    s.sendto(d[off + 16:off + 16 + cap], port)
+    off += 16 + cap
+    n += 1
+    if pause and n == 1:
+        time.sleep(pause)  # between the first frame and the rest
+    elif n % 200 == 0:
+        time.sleep(0.002)  # do not overrun the switch's socket buffer
+PY
+# swrun CAPTURE PAUSE OPTIONS... -> (gid, sid) list of what the switch recorded
+swrun() {
+	local cap=$1 pause=$2 d
+	shift 2
+	d=$(mktemp -d "$T/sw.XXXXXX")
+	"$BIN" switch --port "in=dgram:unix:$d/in.sock,peer=$d/c1" --port "out=dgram:unix:$d/out.sock,peer=$d/c2" 		--rules "$RULES" --home-net "$HOME_NET" --control "$d/ctl" --quiet --for 30 "$@" > "$d/out" 2> "$d/err" &
+	local pid=$!
+	for _ in $(seq 50); do [ -S "$d/ctl" ] && break; sleep 0.1; done
+	python3 "$SWSEND" "$T/$cap.pcap" "$d/in.sock" "$d/c1" "$pause"
+	sleep 0.3
+	"$BIN" net --switch "$d/ctl" --json 2>/dev/null |
+		python3 -c 'import json, sys; print(sorted(set((a["alert"]["gid"], a["alert"]["signature_id"]) for a in map(json.loads, sys.stdin))))'
+	kill -TERM $pid 2>/dev/null
+	wait $pid 2>/dev/null
+}
+# swexpect CAPTURE PAUSE 'WANTED' DESCRIPTION OPTIONS...
+swexpect() {
+	local cap=$1 pause=$2 want=$3 what=$4
+	shift 4
+	got=$(swrun "$cap" "$pause" "$@")
+	[ "$got" = "$want" ] && ok "switch: $what" || bad "switch: $what: got $got, want $want"
+}
+swexpect scan 0 '[(100, 3)]' "port scan reported by default"
+swexpect scan 0 '[]' "--no-port-scan" --no-port-scan
+swexpect arpspoof 0 '[(100, 1)]' "ARP spoof reported by default"
+swexpect arpspoof 0 '[]' "--no-arp-spoof" --no-arp-spoof
+swexpect arpspoof 1.5 '[]' "--arp-ttl 1: the owner silent 1.5 s, the binding moves quietly" --arp-ttl 1
+swexpect arpspoof 1.5 '[(100, 1)]' "--arp-ttl 3: the claim 1.5 s after the owner alerts" --arp-ttl 3
+swexpect synflood 0 '[(100, 2)]' "SYN flood reported (port scan off)" --no-port-scan
+swexpect synflood 0 '[]' "--no-syn-flood" --no-syn-flood --no-port-scan
+swexpect all 0 '[(1, 1000001), (1, 1000002)]' "--no-detectors: rules only" --no-detectors
+"$BIN" switch --port "x=dgram:unix:$T/x.sock" --arp-realert 0 > /dev/null 2>&1
+[ $? = 2 ] && ok "switch --arp-realert 0: usage error (exit 2)" || bad "switch --arp-realert 0 accepted"
 
 [ $fails = 0 ] && echo "all net offline checks passed" || echo "$fails net offline checks FAILED"
 exit $((fails > 0))

@@ -3,8 +3,9 @@
 
 usage: gen_pcap.py SCENARIO OUT.pcap [--packets N]
 scenarios: benign, backdoor, backdoor6 (IPv6 + extension header + VLAN), payload, scan, arpspoof,
-synflood, all (every one, interleaved in
-time), bench (N packets over many flows for throughput runs), malformed (truncated/lying frames).
+arpslow (the gateway speaks at 0 s, the attacker claims its IP at 30, 40 and 100 s: for the ARP
+TTL and re-alert options), synflood, all (every one, interleaved in time), bench (N packets over
+many flows for throughput runs), malformed (truncated/lying frames).
 Addresses: HOME_NET 10.0.0.0/24; server 10.0.0.2 (52:54:00:00:00:02), client 10.0.0.5
 (52:54:00:00:00:05), gateway 10.0.0.1 (52:54:00:00:00:01), attacker 10.0.0.66 (52:54:00:ee:ee:ee).
 """
@@ -163,6 +164,13 @@ def arpspoof():
             arp('evil', 2, IP['gw'], IP['cli'], 'cli')]
 
 
+def arpslow():
+    """(seconds, frame): the owner once, then three claims by the attacker."""
+    owner = arp('gw', 2, IP['gw'], IP['cli'], 'cli')
+    claim = arp('evil', 2, IP['gw'], IP['cli'], 'cli')
+    return [(0, owner), (30, claim), (40, claim), (100, claim)]
+
+
 def synflood():
     f = []
     for i in range(2000):
@@ -216,6 +224,14 @@ def write(path, frames, t0=1763900000, step=0.001):
             t += step_us
 
 
+def write_timed(path, timed, t0=1763900000):
+    with open(path, 'wb') as o:
+        o.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for sec, fr in timed:
+            o.write(struct.pack('<IIII', t0 + sec, 0, len(fr), len(fr)))
+            o.write(fr)
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -231,6 +247,8 @@ def main():
     elif scen == 'all':
         frames = benign() + backdoor() + benign() + payload() + scan() + arpspoof() + benign()
         write(out, frames)
+    elif scen == 'arpslow':
+        write_timed(out, arpslow())
     elif scen in gens:
         write(out, gens[scen](), step=0.0001 if scen == 'synflood' else 0.001)
     else:

@@ -8,6 +8,7 @@
 
 #include "frames.h"
 #include "net/decode.h"
+#include "xvids/net.h"
 
 static void test_eth_short(void **s)
 {
@@ -270,6 +271,60 @@ static void test_ip6(void **s)
 	assert_int_equal(p.frag_offset, 256);
 }
 
+/* Routing (43), AH (51, length in 4-byte units minus 2) and mobility (135) headers are walked to
+ * the TCP header behind them; each cut short or lying about its length is an ext error. */
+static void test_ip6_ext_kinds(void **s)
+{
+	(void)s;
+	uint8_t f[512], t[64];
+	struct xv_pkt p;
+	uint32_t tl = tcp(t, 33000, 2001, 0x02, "x", 1);
+	/* routing type 4 (segment routing) with one 16-byte segment: hdr ext len 2 -> 24 bytes;
+	 * then AH with a 12-byte ICV: payload len (12 + 12) / 4 - 2 = 4 -> 24 bytes; then TCP */
+	uint8_t ext[48] = { 51, 2, 4, 0, 0, 0, 0, 0, [8] = 0xfd, [23] = 9,
+			    [24] = 6, 4, 0, 0, 0, 0, 0x10, 0x01, 0, 0, 0, 1 };
+	uint32_t l = ip6_frame(f, 43, ext, 48, t, tl);
+	assert_int_equal(xv_decode(&p, f, l), XV_BAD_NONE);
+	assert_int_equal(p.ip6_ext_count, 2);
+	assert_int_equal(p.proto, 6);
+	assert_true(p.has_l4);
+	assert_int_equal(p.sport, 33000);
+	assert_int_equal(p.dport, 2001);
+	assert_int_equal(p.payload_len, 1);
+	assert_int_equal(p.payload[0], 'x');
+	/* every truncation of the frame (the IPv6 payload length then lies) is caught */
+	for (uint32_t k = 14; k < l; k++)
+		assert_int_not_equal(xv_decode(&p, f, k), XV_BAD_NONE);
+	/* a datagram that ends inside the AH header (payload length agrees): ext error, not a read
+	 * past the end */
+	l = ip6_frame(f, 43, ext, 24 + 6, t, 0);
+	assert_int_equal(xv_decode(&p, f, l), XV_BAD_IP6_EXT);
+	/* AH claiming more than what follows */
+	ext[25] = 200;
+	l = ip6_frame(f, 43, ext, 48, t, tl);
+	assert_int_equal(xv_decode(&p, f, l), XV_BAD_IP6_EXT);
+	ext[25] = 4;
+	/* routing header claiming 8 * (1 + 10) bytes */
+	ext[1] = 10;
+	l = ip6_frame(f, 43, ext, 48, t, tl);
+	assert_int_equal(xv_decode(&p, f, l), XV_BAD_IP6_EXT);
+	/* mobility header (binding refresh request, 8 bytes, payload proto 59 = none) then nothing:
+	 * an IP-level packet, no L4 */
+	uint8_t mh[8] = { 59, 0, 0, 0, 0, 0, 0, 0 };
+	l = ip6_frame(f, 135, mh, 8, t, 0);
+	assert_int_equal(xv_decode(&p, f, l), XV_BAD_NONE);
+	assert_int_equal(p.ip6_ext_count, 1);
+	assert_int_equal(p.proto, 59);
+	assert_false(p.has_l4);
+	/* mobility shorter than its 8-byte minimum */
+	l = ip6_frame(f, 135, mh, 6, t, 0);
+	assert_int_equal(xv_decode(&p, f, l), XV_BAD_IP6_EXT);
+	/* mobility header length past the packet */
+	mh[1] = 3;
+	l = ip6_frame(f, 135, mh, 8, t, 0);
+	assert_int_equal(xv_decode(&p, f, l), XV_BAD_IP6_EXT);
+}
+
 static void test_icmp(void **s)
 {
 	(void)s;
@@ -289,6 +344,33 @@ static void test_icmp(void **s)
 	assert_int_equal(xv_decode(&p, f, l), XV_BAD_NONE);
 	assert_int_equal(p.proto, 58);
 	assert_int_equal(p.icmp_type, 128);
+	/* ICMPv6 cut below its 4-byte header (payload length agrees), directly and behind a
+	 * destination-options header: counted as bad ICMP, no L4 */
+	for (uint32_t k = 0; k < 4; k++) {
+		l = ip6_frame(f, 58, ic6, 0, ic6, k);
+		assert_int_equal(xv_decode(&p, f, l), XV_BAD_ICMP);
+		assert_false(p.has_l4);
+	}
+	uint8_t dst[8] = { 58, 0, 1, 4, 0, 0, 0, 0 };
+	l = ip6_frame(f, 60, dst, 8, ic6, 3);
+	assert_int_equal(xv_decode(&p, f, l), XV_BAD_ICMP);
+	l = ip6_frame(f, 60, dst, 8, ic6, 4);
+	assert_int_equal(xv_decode(&p, f, l), XV_BAD_NONE);
+	assert_int_equal(p.icmp_type, 128);
+	assert_int_equal(p.payload_len, 0);
+	/* truncated ICMPv6 reaches the engine as malformed, not as an alert or a crash */
+	struct xv_net *n = xv_net_new(NULL);
+	assert_int_equal(xv_net_load_rules_str(n, "alert icmp any any -> any any (sid:1;)", "r"), 1);
+	l = ip6_frame(f, 58, ic6, 0, ic6, 2);
+	xv_net_inspect(n, f, l, 1, -1, NULL);
+	struct xv_net_stats st;
+	xv_net_get_stats(n, &st);
+	assert_int_equal(st.malformed_by[XV_BAD_ICMP], 1);
+	assert_int_equal(xv_net_alert_total(n), 0);
+	l = ip6_frame(f, 58, ic6, 0, ic6, 8);
+	xv_net_inspect(n, f, l, 2, -1, NULL);
+	assert_int_equal(xv_net_alert_total(n), 1);
+	xv_net_free(n);
 }
 
 /* Random garbage and random mutations of valid frames must never crash (run under ASan). */
@@ -327,7 +409,8 @@ int main(void)
 		cmocka_unit_test(test_ip4_lies),     cmocka_unit_test(test_ip4_options),
 		cmocka_unit_test(test_ip4_fragments), cmocka_unit_test(test_vlan),
 		cmocka_unit_test(test_udp_lies),     cmocka_unit_test(test_arp),
-		cmocka_unit_test(test_ip6),          cmocka_unit_test(test_icmp),
+		cmocka_unit_test(test_ip6),          cmocka_unit_test(test_ip6_ext_kinds),
+		cmocka_unit_test(test_icmp),
 		cmocka_unit_test(test_fuzz),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

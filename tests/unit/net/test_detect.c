@@ -77,6 +77,34 @@ static void test_arp_spoof(void **s)
 	xv_net_inspect(n, f, l, t + 11000000, -1, NULL);
 	assert_int_equal(xv_net_alert_total(n), 0);
 	xv_net_free(n);
+
+	/* arp_ttl 10 with the owner still speaking: the claim alerts; arp_realert 5 s: the same
+	 * claimant again after 3 s is quiet, after 6 s it alerts again, a second claimant at once */
+	struct xv_net_config c3 = { .arp_ttl = 10, .arp_realert = 5 };
+	n = xv_net_new(&c3);
+	l = arp_frame(f, MAC_A, 2, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
+	xv_net_inspect(n, f, l, t, -1, NULL);
+	xv_net_inspect(n, f, l, t + 8000000, -1, NULL); /* refreshed at 8 s */
+	l = arp_frame(f, MAC_EVIL, 2, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
+	xv_net_inspect(n, f, l, t + 9000000, -1, NULL);
+	assert_int_equal(xv_net_alert_total(n), 1);
+	xv_net_inspect(n, f, l, t + 12000000, -1, NULL);
+	assert_int_equal(xv_net_alert_total(n), 1);
+	xv_net_inspect(n, f, l, t + 15000000, -1, NULL);
+	assert_int_equal(xv_net_alert_total(n), 2);
+	l = arp_frame(f, MAC_B, 2, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
+	xv_net_inspect(n, f, l, t + 15500000, -1, NULL);
+	assert_int_equal(xv_net_alert_total(n), 3);
+	assert_memory_equal(xv_net_alert_get(n, 2)->src_mac, MAC_B, 6);
+	/* the owner silent since 8 s: at 18.5 s (> 10 s later) the binding may move, quietly */
+	xv_net_inspect(n, f, l, t + 18500000, -1, NULL);
+	assert_int_equal(xv_net_alert_total(n), 3);
+	/* ...and now the old owner is the one who claims another's address */
+	l = arp_frame(f, MAC_A, 2, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
+	xv_net_inspect(n, f, l, t + 19000000, -1, NULL);
+	assert_int_equal(xv_net_alert_total(n), 4);
+	assert_memory_equal(xv_net_alert_get(n, 3)->src_mac, MAC_A, 6);
+	xv_net_free(n);
 }
 
 static void test_syn_flood(void **s)

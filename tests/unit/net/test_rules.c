@@ -291,6 +291,248 @@ static void test_grouping(void **s)
 	xv_net_free(n);
 }
 
+/* "<>" matches both directions, the ports swapping with the addresses; "->" only one way. */
+static void test_bidir(void **s)
+{
+	(void)s;
+	struct xv_net *n = mk();
+	assert_int_equal(xv_net_load_rules_str(n,
+		"alert tcp 10.0.0.5 any <> 10.0.0.9 22 (msg:\"ssh either way\"; sid:1;)\n"
+		"alert udp 10.0.0.5 any -> 10.0.0.9 53 (msg:\"dns one way\"; sid:2;)\n", "b"), 2);
+	uint8_t f[256];
+	uint32_t a = IP4(10, 0, 0, 5), b = IP4(10, 0, 0, 9), c = IP4(10, 0, 0, 7);
+	uint32_t l = tcp4_frame(f, MAC_A, MAC_B, a, 40000, b, 22, XV_TCP_SYN, NULL);
+	assert_int_equal(run(n, f, l, 1), 1);
+	/* the reply: source and destination (and ports) swapped still matches */
+	l = tcp4_frame(f, MAC_B, MAC_A, b, 22, a, 40000, XV_TCP_SYN | XV_TCP_ACK, NULL);
+	assert_int_equal(run(n, f, l, 2), 1);
+	const struct xv_net_alert *al = xv_net_alert_get(n, 1);
+	assert_int_equal(al->sid, 1);
+	assert_int_equal(al->src_ip[3], 9); /* the alert reports the packet as it was */
+	assert_int_equal(al->src_port, 22);
+	/* addresses swapped but the port on the wrong side: neither direction fits */
+	l = tcp4_frame(f, MAC_B, MAC_A, b, 40000, a, 22, XV_TCP_SYN, NULL);
+	assert_int_equal(run(n, f, l, 3), 0);
+	/* a third host: no */
+	l = tcp4_frame(f, MAC_A, MAC_B, c, 40000, b, 22, XV_TCP_SYN, NULL);
+	assert_int_equal(run(n, f, l, 4), 0);
+	/* "->" does not match the reverse direction */
+	l = udp4_frame(f, MAC_A, MAC_B, a, 5353, b, 53, "q");
+	assert_int_equal(run(n, f, l, 5), 1);
+	l = udp4_frame(f, MAC_B, MAC_A, b, 53, a, 5353, "r");
+	assert_int_equal(run(n, f, l, 6), 0);
+	xv_net_free(n);
+}
+
+/* content offset/depth bound where the pattern may start and end within the payload. */
+static void test_offset(void **s)
+{
+	(void)s;
+	struct xv_net *n = mk();
+	assert_int_equal(xv_net_load_rules_str(n,
+		"alert tcp any any -> any 80 (msg:\"abc from 4\"; content:\"abc\"; offset:4; sid:1;)\n"
+		"alert tcp any any -> any 81 (msg:\"GET in [2,5)\"; content:\"GET\"; offset:2; depth:3; sid:2;)\n"
+		"alert tcp any any -> any 82 (content:\"AbC\"; nocase; offset:1; sid:3;)\n", "o"), 3);
+	uint8_t f[256];
+	uint32_t c = IP4(10, 0, 0, 1), sv = IP4(10, 0, 0, 2);
+	static const struct {
+		uint16_t port;
+		const char *payload;
+		unsigned want;
+	} cases[] = {
+		{ 80, "abc", 0 },          /* only before the offset */
+		{ 80, "abcXabc", 1 },      /* at 4 */
+		{ 80, "XXXXXXabc", 1 },    /* after 4: offset is a start, not an anchor */
+		{ 80, "XXXXab", 0 },       /* cut short */
+		{ 80, "Xabc", 0 },
+		{ 81, "xxGETyy", 1 },      /* exactly in the window */
+		{ 81, "xGETyy", 0 },       /* starts before the offset */
+		{ 81, "xxxGET", 0 },       /* ends past offset + depth */
+		{ 81, "xxGE", 0 },
+		{ 82, "xaBcx", 1 },
+		{ 82, "aBc", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t l = tcp4_frame(f, MAC_A, MAC_B, c, (uint16_t)(40000 + i), sv, cases[i].port,
+					XV_TCP_PSH | XV_TCP_ACK, cases[i].payload);
+		if (run(n, f, l, 1 + i) != cases[i].want)
+			fail_msg("port %u payload '%s': want %u alerts", cases[i].port, cases[i].payload,
+				 cases[i].want);
+	}
+	xv_net_free(n);
+}
+
+/* threshold type both: one alert when the count is reached in a window, per tracked address;
+ * detection_filter track by_dst counts matches towards one destination whatever their source. */
+static void test_rate_kinds(void **s)
+{
+	(void)s;
+	struct xv_net *n = mk();
+	assert_int_equal(xv_net_load_rules_str(n,
+		"alert tcp any any -> any 23 (msg:\"telnet burst\"; threshold: type both, track by_src, count 3, seconds 60; sid:1;)\n"
+		"alert tcp any any -> any 3389 (msg:\"rdp to a host\"; detection_filter: track by_dst, count 2, seconds 60; sid:2;)\n",
+		"t"), 2);
+	uint8_t f[256];
+	uint64_t t = 1700000000000000ull;
+	uint32_t c1 = IP4(192, 168, 1, 1), c2 = IP4(192, 168, 1, 2), sv = IP4(10, 0, 0, 2);
+	uint32_t sv2 = IP4(10, 0, 0, 3);
+	unsigned got[8];
+	/* source 1: the 3rd match alerts, the 4th..6th do not */
+	for (int i = 0; i < 6; i++) {
+		uint32_t l = tcp4_frame(f, MAC_A, MAC_B, c1, (uint16_t)(41000 + i), sv, 23, XV_TCP_SYN, NULL);
+		got[i] = run(n, f, l, t + (uint64_t)i);
+	}
+	unsigned want1[6] = { 0, 0, 1, 0, 0, 0 };
+	assert_memory_equal(got, want1, sizeof(want1));
+	/* source 2 has its own count */
+	for (int i = 0; i < 3; i++) {
+		uint32_t l = tcp4_frame(f, MAC_A, MAC_B, c2, (uint16_t)(42000 + i), sv, 23, XV_TCP_SYN, NULL);
+		got[i] = run(n, f, l, t + 10 + (uint64_t)i);
+	}
+	unsigned want2[3] = { 0, 0, 1 };
+	assert_memory_equal(got, want2, sizeof(want2));
+	/* a new window for source 1: once more at its 3rd */
+	for (int i = 0; i < 4; i++) {
+		uint32_t l = tcp4_frame(f, MAC_A, MAC_B, c1, (uint16_t)(43000 + i), sv, 23, XV_TCP_SYN, NULL);
+		got[i] = run(n, f, l, t + 61000000ull + (uint64_t)i);
+	}
+	unsigned want3[4] = { 0, 0, 1, 0 };
+	assert_memory_equal(got, want3, sizeof(want3));
+
+	/* detection_filter by_dst count 2: two different sources to sv are matches 1 and 2 (no
+	 * alert), a third source's is the 3rd match to sv (alert); sv2 counts on its own */
+	uint32_t srcs[4] = { c1, c2, IP4(192, 168, 1, 3), IP4(192, 168, 1, 4) };
+	for (int i = 0; i < 4; i++) {
+		uint32_t l = tcp4_frame(f, MAC_A, MAC_B, srcs[i], 44000, sv, 3389, XV_TCP_SYN, NULL);
+		got[i] = run(n, f, l, t + 100 + (uint64_t)i);
+	}
+	unsigned want4[4] = { 0, 0, 1, 1 };
+	assert_memory_equal(got, want4, sizeof(want4));
+	for (int i = 0; i < 3; i++) {
+		uint32_t l = tcp4_frame(f, MAC_A, MAC_B, srcs[i], 45000, sv2, 3389, XV_TCP_SYN, NULL);
+		got[i] = run(n, f, l, t + 200 + (uint64_t)i);
+	}
+	unsigned want5[3] = { 0, 0, 1 };
+	assert_memory_equal(got, want5, sizeof(want5));
+	xv_net_free(n);
+}
+
+/* The rule indexes (ports, IPv4 /16s) are only a shortcut: on random rules and random packets an
+ * engine with them finds exactly the alerts of one that checks every rule on every packet. */
+static void test_index_oracle(void **s)
+{
+	(void)s;
+	static const char *addrs[] = {
+		"any", "10.0.0.0/24", "10.0.0.7", "10.1.0.0/16", "10.0.0.0/8", "!10.0.0.0/24",
+		"[10.0.0.0/24,192.168.0.0/16]", "[10.0.0.0/16,!10.0.0.7]", "192.168.5.0/24",
+		"fd00::/8", "[fd00::/8,10.0.0.0/24]", "$HOME_NET", "$EXTERNAL_NET", "0.0.0.0/0",
+		"10.0.0.0/7", "[10.0.0.0/24,![10.0.0.128/25,!10.0.0.130]]",
+		/* positive sub-lists (kept apart because they hold a negation): not indexable */
+		"[$EXTERNAL_NET,10.0.0.7]", "[[10.0.0.0/24,!10.0.0.7],192.168.5.0/24]",
+	};
+	static const char *ports[] = { "any", "22", "80", "[80,443]", "1024:", ":1023", "!80",
+				       "[1000:1100,!1050]", "53", "2001", "[22,80,2001]" };
+	static const char *protos[] = { "tcp", "udp", "ip", "icmp" };
+	srand(4242);
+	char *text = malloc(1 << 20), *o = text;
+	for (int i = 0; i < 300; i++) {
+		const char *pr = protos[rand() % 4];
+		bool icmp = !strcmp(pr, "icmp") || !strcmp(pr, "ip");
+		o += sprintf(o, "alert %s %s %s %s %s %s (sid:%d;)\n", pr, addrs[rand() % 18],
+			     icmp ? "any" : ports[rand() % 11], rand() % 5 ? "->" : "<>",
+			     addrs[rand() % 18], icmp ? "any" : ports[rand() % 11], i + 1);
+	}
+	struct xv_net *ix = mk(), *all = mk();
+	all->index_off = true;
+	assert_int_equal(xv_net_set_var(ix, "HOME_NET", "10.0.0.0/24"), 0);
+	assert_int_equal(xv_net_set_var(all, "HOME_NET", "10.0.0.0/24"), 0);
+	assert_int_equal(xv_net_load_rules_str(ix, text, "rand"), 300);
+	assert_int_equal(xv_net_load_rules_str(all, text, "rand"), 300);
+	free(text);
+	/* the oracle really has no index, the other one does */
+	unsigned used = 0;
+	for (int g = 0; g < XV_P__COUNT; g++) {
+		used |= ix->groups[g].used;
+		assert_int_equal(all->groups[g].used, 0);
+	}
+	assert_int_equal(used, (1u << XV_IX__COUNT) - 1);
+	static const uint32_t hosts[] = { IP4(10, 0, 0, 7), IP4(10, 0, 0, 1), IP4(10, 0, 0, 130),
+					  IP4(10, 1, 2, 3), IP4(192, 168, 5, 5), IP4(11, 0, 0, 1),
+					  IP4(10, 200, 0, 1), IP4(192, 168, 9, 9) };
+	static const uint16_t pp[] = { 22, 80, 443, 53, 2001, 1050, 1060, 40000, 5, 1023 };
+	uint8_t f[256];
+	uint64_t total = 0, capped = 0;
+	for (int i = 0; i < 20000; i++) {
+		uint32_t sa = hosts[rand() % 8], da = hosts[rand() % 8], l;
+		uint16_t sp = pp[rand() % 10], dp = pp[rand() % 10];
+		int kind = rand() % 5;
+		if (kind == 4) {
+			/* IPv6, half of them IPv4-mapped (::ffff:a.b.c.d: the same address to a rule) */
+			uint8_t t6[20];
+			uint32_t tl = tcp(t6, sp, dp, XV_TCP_SYN, NULL, 0);
+			l = eth(f, MAC_A, MAC_B, 0x86dd);
+			memset(f + l, 0, 40);
+			f[l] = 0x60;
+			put16(f + l + 4, (uint16_t)tl);
+			f[l + 6] = 6;
+			f[l + 7] = 64;
+			if (rand() % 2) {
+				f[l + 8] = 0xfd;
+				f[l + 23] = (uint8_t)sa;
+				f[l + 24] = 0xfd;
+				f[l + 39] = (uint8_t)da;
+			} else {
+				f[l + 18] = f[l + 19] = f[l + 34] = f[l + 35] = 0xff;
+				put32be(f + l + 20, sa);
+				put32be(f + l + 36, da);
+			}
+			memcpy(f + l + 40, t6, tl);
+			l += 40 + tl;
+		} else if (kind == 0)
+			l = udp4_frame(f, MAC_A, MAC_B, sa, sp, da, dp, "u");
+		else if (kind == 1) {
+			uint32_t off = eth(f, MAC_A, MAC_B, 0x0800);
+			off += ip4(f + off, sa, da, 1, 8);
+			memset(f + off, 0, 8);
+			f[off] = 8;
+			l = off + 8;
+		} else {
+			l = tcp4_frame(f, MAC_A, MAC_B, sa, sp, da, dp, XV_TCP_SYN, NULL);
+		}
+		uint64_t a0 = xv_net_alert_total(ix), b0 = xv_net_alert_total(all);
+		xv_net_inspect(ix, f, l, 1 + (uint64_t)i, -1, NULL);
+		xv_net_inspect(all, f, l, 1 + (uint64_t)i, -1, NULL);
+		uint64_t na = xv_net_alert_total(ix) - a0, nb = xv_net_alert_total(all) - b0;
+		if (na != nb)
+			fail_msg("packet %d: %llu alerts with the indexes, %llu checking every rule", i,
+				 (unsigned long long)na, (unsigned long long)nb);
+		/* a packet keeps at most 64 matches, which ones depends on the order rules are
+		 * visited in: those packets only compare counts */
+		if (na >= 64) {
+			capped++;
+			continue;
+		}
+		/* the same rules (visited in another order: compare as sets) */
+		uint32_t sa_[64], sb_[64];
+		for (uint64_t k = 0; k < na; k++) {
+			sa_[k] = xv_net_alert_get(ix, xv_net_alert_count(ix) - 1 - (unsigned)k)->sid;
+			sb_[k] = xv_net_alert_get(all, xv_net_alert_count(all) - 1 - (unsigned)k)->sid;
+		}
+		for (uint64_t k = 0; k < na; k++) {
+			bool found = false;
+			for (uint64_t j = 0; j < na; j++)
+				found |= sa_[k] == sb_[j];
+			if (!found)
+				fail_msg("packet %d: sid %u only with the indexes", i, sa_[k]);
+		}
+		total += na;
+	}
+	assert_true(total > 20000); /* plenty of matches were compared */
+	assert_true(capped < 200);
+	xv_net_free(ix);
+	xv_net_free(all);
+}
+
 /* Mutated rules are accepted or rejected, never crash the parser (run under ASan). */
 static void test_parser_fuzz(void **s)
 {
@@ -340,7 +582,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accept), cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_lists),  cmocka_unit_test(test_match),
-		cmocka_unit_test(test_grouping), cmocka_unit_test(test_parser_fuzz),
+		cmocka_unit_test(test_grouping), cmocka_unit_test(test_bidir),
+		cmocka_unit_test(test_offset),   cmocka_unit_test(test_rate_kinds),
+		cmocka_unit_test(test_index_oracle), cmocka_unit_test(test_parser_fuzz),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,12 @@
-/* test_switch.c — the switch over real sockets: learning, flooding, stream framing, drop, mirror. */
+/* test_switch.c — the switch over real sockets: learning, ageing, flooding, stream framing, drop,
+ * mirror (pcap file, FIFO, TAP). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sched.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -9,15 +15,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "frames.h"
 #include "net/decode.h"
+#include "xvids/err.h"
 #include "xvids/switch.h"
 
 static char dir[64];
@@ -276,11 +285,206 @@ static void test_mirror_fifo(void **s)
 	assert_int_equal(system(cmd), 0);
 }
 
+static uint64_t fake_now;
+
+static uint64_t fake_clock(void *arg)
+{
+	(void)arg;
+	return fake_now;
+}
+
+/* MAC ageing on a clock the test steps: a learned address is unicast to until it has been silent
+ * (as a source) for the ageing time, then its frames are flooded again; traffic towards it does
+ * not keep it alive, its own frames do. */
+static void test_mac_ageing(void **s)
+{
+	(void)s;
+	snprintf(dir, sizeof(dir), "/tmp/xvsw-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	fake_now = 1700000000000000ull;
+	struct xv_switch_config cfg = { .mac_ageing = 30, .clock = fake_clock };
+	struct xv_switch *sw = xv_switch_new(&cfg);
+	assert_non_null(sw);
+	char spec[320];
+	const char *names[3] = { "a", "b", "c" };
+	int cl[3];
+	for (int i = 0; i < 3; i++) {
+		char cn[16];
+		snprintf(cn, sizeof(cn), "c%s", names[i]);
+		cl[i] = dgram_client(cn);
+		snprintf(spec, sizeof(spec), "%s=dgram:unix:%s/%s.sock,peer=%s/%s", names[i], dir,
+			 names[i], dir, cn);
+		assert_int_equal(xv_switch_add_port(sw, spec), i);
+	}
+	uint8_t f[128];
+	uint32_t la = udp4_frame(f, MAC_A, MAC_B, IP4(10, 0, 0, 1), 1000, IP4(10, 0, 0, 2), 2000, "a->b");
+	uint8_t fb[128];
+	uint32_t lb = udp4_frame(fb, MAC_B, MAC_A, IP4(10, 0, 0, 2), 2000, IP4(10, 0, 0, 1), 1000, "b->a");
+	/* A speaks (B unknown: flooded), then B -> A goes to A only */
+	dgram_send(cl[0], "a.sock", f, la);
+	pump(sw);
+	assert_int_equal(dgram_pending(cl[1], NULL, NULL), 1);
+	assert_int_equal(dgram_pending(cl[2], NULL, NULL), 1);
+	dgram_send(cl[1], "b.sock", fb, lb);
+	pump(sw);
+	assert_int_equal(dgram_pending(cl[0], NULL, NULL), 1);
+	assert_int_equal(dgram_pending(cl[2], NULL, NULL), 0);
+	assert_int_equal(xv_switch_mac_count(sw), 2);
+	/* 29 s later A has not spoken, only been spoken to; B keeps talking to it */
+	for (int t = 5; t <= 29; t += 6) {
+		fake_now = 1700000000000000ull + (uint64_t)t * 1000000;
+		dgram_send(cl[1], "b.sock", fb, lb);
+		pump(sw);
+		assert_int_equal(dgram_pending(cl[0], NULL, NULL), 1);
+		assert_int_equal(dgram_pending(cl[2], NULL, NULL), 0); /* still unicast */
+	}
+	/* 31 s after A last spoke: A aged out (B, refreshed by its own frames, has not) */
+	fake_now = 1700000000000000ull + 31000000ull;
+	assert_int_equal(xv_switch_mac_count(sw), 1);
+	dgram_send(cl[1], "b.sock", fb, lb);
+	pump(sw);
+	assert_int_equal(dgram_pending(cl[0], NULL, NULL), 1);
+	assert_int_equal(dgram_pending(cl[2], NULL, NULL), 1); /* flooded again */
+	struct xv_switch_port_stats st;
+	assert_int_equal(xv_switch_port_stats(sw, 1, &st), 0);
+	assert_int_equal(st.flooded, 1);
+	/* A speaks again: learned again, unicast again */
+	dgram_send(cl[0], "a.sock", f, la);
+	pump(sw);
+	assert_int_equal(dgram_pending(cl[1], NULL, NULL), 1);
+	assert_int_equal(dgram_pending(cl[2], NULL, NULL), 0); /* B was still known */
+	dgram_send(cl[1], "b.sock", fb, lb);
+	pump(sw);
+	assert_int_equal(dgram_pending(cl[0], NULL, NULL), 1);
+	assert_int_equal(dgram_pending(cl[2], NULL, NULL), 0);
+	/* A moves to port c: its next frame re-learns it there at once */
+	dgram_send(cl[2], "c.sock", f, la);
+	pump(sw);
+	dgram_pending(cl[1], NULL, NULL);
+	dgram_send(cl[1], "b.sock", fb, lb);
+	pump(sw);
+	assert_int_equal(dgram_pending(cl[2], NULL, NULL), 1);
+	assert_int_equal(dgram_pending(cl[0], NULL, NULL), 0);
+	xv_switch_free(sw);
+	for (int i = 0; i < 3; i++)
+		close(cl[i]);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The body of test_mirror_tap, in a child in a network namespace of its own: returns 0, 77 when
+ * namespaces or TAP devices are not available, 1 on a failed check (with a message). */
+static int mirror_tap_child(void)
+{
+	if (unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return 77;
+	}
+	if (access("/dev/net/tun", R_OK | W_OK) < 0)
+		return 77;
+	struct xv_switch_config cfg = { .mirror = "tap:xvmir0" };
+	struct xv_switch *sw = xv_switch_new(&cfg);
+	if (!sw) {
+		fprintf(stderr, "switch with a TAP mirror: %s\n", xv_errmsg());
+		return 77;
+	}
+	char spec[160];
+	snprintf(spec, sizeof(spec), "a=dgram:unix:%s/a.sock", dir);
+	if (xv_switch_add_port(sw, spec) != 0)
+		return 1;
+	/* bring the mirror up and listen on it as tcpdump would (a packet socket) */
+	int ctl = socket(AF_INET, SOCK_DGRAM, 0);
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "xvmir0");
+	if (ctl < 0 || ioctl(ctl, SIOCGIFFLAGS, &ifr) < 0)
+		return 1;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(ctl, SIOCSIFFLAGS, &ifr) < 0 || ioctl(ctl, SIOCGIFINDEX, &ifr) < 0) {
+		fprintf(stderr, "xvmir0 up: %s\n", strerror(errno));
+		return 1;
+	}
+	int ps = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = ifr.ifr_ifindex };
+	if (ps < 0 || bind(ps, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		fprintf(stderr, "packet socket: %s\n", strerror(errno));
+		return 1;
+	}
+	int ca = dgram_client("ca");
+	uint8_t f[3][128];
+	uint32_t l[3];
+	for (int i = 0; i < 3; i++) {
+		char pl[32];
+		snprintf(pl, sizeof(pl), "mirrored frame %d", i);
+		l[i] = udp4_frame(f[i], MAC_A, MAC_B, IP4(10, 0, 0, 1), (uint16_t)(1000 + i),
+				  IP4(10, 0, 0, 2), 53, pl);
+		dgram_send(ca, "a.sock", f[i], l[i]);
+	}
+	pump(sw);
+	/* what the kernel received on xvmir0: our three frames, in order (frames the kernel itself
+	 * sends out of the interface, IPv6 autoconfiguration, are outgoing and skipped) */
+	struct timeval tv = { 2, 0 };
+	setsockopt(ps, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	int got = 0;
+	for (int tries = 0; got < 3 && tries < 50; tries++) {
+		uint8_t buf[2048];
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		ssize_t k = recvfrom(ps, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (k < 0)
+			break;
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		if ((uint32_t)k != l[got] || memcmp(buf, f[got], l[got])) {
+			fprintf(stderr, "frame %d on the mirror TAP differs (%zd bytes)\n", got, k);
+			return 1;
+		}
+		got++;
+	}
+	if (got != 3) {
+		fprintf(stderr, "%d of 3 frames seen on the mirror TAP\n", got);
+		return 1;
+	}
+	xv_switch_free(sw);
+	close(ca);
+	close(ps);
+	close(ctl);
+	return 0;
+}
+
+/* --mirror tap:IF: every frame the switch receives comes out of the TAP device unchanged, where
+ * tcpdump/Snort would read it. Needs root (a network namespace and a TAP); skipped otherwise. */
+static void test_mirror_tap(void **s)
+{
+	(void)s;
+	snprintf(dir, sizeof(dir), "/tmp/xvsw-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(mirror_tap_child());
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77) {
+		print_message("no network namespace or TAP here (needs root): skipped\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_switching),
 		cmocka_unit_test(test_mirror_fifo),
+		cmocka_unit_test(test_mac_ageing),
+		cmocka_unit_test(test_mirror_tap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
