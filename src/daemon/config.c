@@ -394,6 +394,7 @@ int xvd_config_line(struct xvd_config *c, char *line, const char *file, int line
 		{ "syn-flood", offsetof(struct xv_net_config, syn_flood_count), 1, 100000000, 0 },
 		{ "syn-window", offsetof(struct xv_net_config, syn_flood_window), 1, 86400, 1 },
 		{ "arp-ttl", offsetof(struct xv_net_config, arp_ttl), 1, 86400 * 7, 1 },
+		{ "arp-realert", offsetof(struct xv_net_config, arp_realert), 1, 86400, 1 },
 		{ "net-alerts-kept", offsetof(struct xv_net_config, alert_ring), 1, 1 << 20, 0 },
 	};
 	for (size_t i = 0; i < sizeof(netnums) / sizeof(netnums[0]); i++) {

@@ -139,6 +139,9 @@ static void test_config_net(void **state)
 	assert_int_equal(c.net.syn_flood_window, 5);
 	assert_int_equal(line(&c, "arp-ttl 2h"), 0);
 	assert_int_equal(c.net.arp_ttl, 7200);
+	assert_int_equal(line(&c, "arp-realert 5m"), 0);
+	assert_int_equal(c.net.arp_realert, 300);
+	assert_true(line(&c, "arp-realert 0") < 0);
 	assert_int_equal(line(&c, "net-alerts-kept 4096"), 0);
 	assert_int_equal(c.net.alert_ring, 4096);
 	assert_true(line(&c, "scan-ports 0") < 0);
