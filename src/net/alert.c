@@ -141,15 +141,16 @@ static void ts_text(uint64_t usec, char *b, size_t l)
 {
 	static __thread time_t last = (time_t)-1;
 	static __thread char day[32];
+	static __thread size_t k;
 	time_t t = (time_t)(usec / 1000000);
 	if (t != last) {
 		struct tm tm;
-		gmtime_r(&t, &tm);
-		if (!strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm))
-			day[0] = 0;
+		if (!gmtime_r(&t, &tm)) /* a time past what struct tm holds: the epoch, not garbage */
+			memset(&tm, 0, sizeof(tm));
+		k = strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+		day[k] = 0;
 		last = t;
 	}
-	size_t k = strlen(day);
 	if (l < k + 13) {
 		snprintf(b, l, "%s", day);
 		return;
@@ -234,7 +235,9 @@ static char *put_str(char *o, const char *s, size_t max)
 				memcpy(o, esc, 2);
 				o += 2;
 			} else {
-				memcpy(o, "\\u00", 4);
+				o[0] = '\\';
+				o[1] = 'u';
+				o[2] = o[3] = '0';
 				o[4] = hex[c >> 4];
 				o[5] = hex[c & 15];
 				o += 6;
@@ -248,7 +251,8 @@ static char *put_str(char *o, const char *s, size_t max)
 			o += k;
 			i += k;
 		} else {
-			memcpy(o, "\\ufffd", 6);
+			static const char replacement[6] = { '\\', 'u', 'f', 'f', 'f', 'd' };
+			memcpy(o, replacement, sizeof(replacement));
 			o += 6;
 			i++;
 		}
@@ -262,9 +266,9 @@ static char *put_str(char *o, const char *s, size_t max)
 
 static char *put_cstr(char *o, const char *s)
 {
-	size_t l = strlen(s);
-	memcpy(o, s, l);
-	return o + l;
+	while (*s)
+		*o++ = *s++;
+	return o;
 }
 
 /* Field order as Suricata's own records; json-c is not used here because the replay writes
