@@ -83,18 +83,15 @@ static const uint8_t *win_get(struct win *w, uint64_t off, size_t n)
 static long extra_len(unsigned kind, unsigned vlen)
 {
 	switch (kind) {
-	case BTF_KIND_INT: return 4;
+	case BTF_KIND_INT: return 4; /* the encoding word */
 	case BTF_KIND_PTR: case BTF_KIND_FWD: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
 	case BTF_KIND_CONST: case BTF_KIND_RESTRICT: case BTF_KIND_FUNC: case BTF_KIND_FLOAT:
 	case BTF_KIND_TYPE_TAG: return 0;
 	case BTF_KIND_ARRAY: return 12;
-	case BTF_KIND_STRUCT: case BTF_KIND_UNION: return 12L * vlen;
-	case BTF_KIND_ENUM: return 8L * vlen;
-	case BTF_KIND_FUNC_PROTO: return 8L * vlen;
-	case BTF_KIND_VAR: return 4;
-	case BTF_KIND_DATASEC: return 12L * vlen;
-	case BTF_KIND_DECL_TAG: return 4;
-	case BTF_KIND_ENUM64: return 12L * vlen;
+	case BTF_KIND_STRUCT: case BTF_KIND_UNION: case BTF_KIND_DATASEC: case BTF_KIND_ENUM64:
+		return 12L * vlen;
+	case BTF_KIND_ENUM: case BTF_KIND_FUNC_PROTO: return 8L * vlen;
+	case BTF_KIND_VAR: case BTF_KIND_DECL_TAG: return 4;
 	default: return -1;
 	}
 }
@@ -341,7 +338,7 @@ int xv_btf_compact(const struct xv_phys_src *src, uint64_t pa, uint32_t size,
 		   struct xv_btf_compacted *res)
 {
 	struct compact c = {0};
-	uint8_t hdr[BTF_HDR], *out = NULL;
+	uint8_t hdr[BTF_HDR] = { 0 }, *out = NULL;
 	uint32_t hdr_len;
 	uint64_t slen_new = 0, total;
 	size_t outsz = 0;
@@ -377,7 +374,7 @@ int xv_btf_compact(const struct xv_phys_src *src, uint64_t pa, uint32_t size,
 	c.w.pa = pa;
 	c.words = (size_t)((c.slen + 63) / 64);
 	c.idcap = (size_t)(c.tlen / 12 + 2);
-	c.w.buf = malloc(WIN);
+	c.w.buf = calloc(1, WIN);
 	c.newid = xv_scratch_alloc(c.idcap * sizeof(*c.newid));
 	c.start = xv_scratch_alloc(c.words * 8);
 	c.keep = xv_scratch_alloc(c.words * 8);

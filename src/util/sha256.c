@@ -39,7 +39,7 @@ static void block(uint32_t h[8], const uint8_t *p)
 	uint32_t w[64], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6],
 		 hh = h[7];
 
-	for (int t = 0; t < 16; t++)
+	for (size_t t = 0; t < 16; t++)
 		w[t] = be32(p + 4 * t);
 	for (int t = 16; t < 64; t++) {
 		uint32_t s0 = ror(w[t - 15], 7) ^ ror(w[t - 15], 18) ^ (w[t - 15] >> 3);
@@ -119,7 +119,7 @@ int xv_sha256_soft_final(struct xv_sha256 *s, uint8_t out[32])
 	for (int i = 0; i < 8; i++)
 		s->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
 	block(s->h, s->buf);
-	for (int i = 0; i < 8; i++) {
+	for (size_t i = 0; i < 8; i++) {
 		out[4 * i] = (uint8_t)(s->h[i] >> 24);
 		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
 		out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
