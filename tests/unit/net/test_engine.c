@@ -138,6 +138,60 @@ static void test_ring_and_eve(void **s)
 	xv_net_free(n);
 }
 
+/* EVE strings: whatever bytes a msg, category or port name holds, the record parses as JSON and
+ * gives the text back (control characters escaped, bytes that are not UTF-8 as U+FFFD); an IPv6
+ * ICMP alert has no ports and its proto named. */
+static void test_eve_escaping(void **s)
+{
+	(void)s;
+	struct xv_net_alert a = { .ts_usec = 1763920975000001ull, .action = XV_ACT_DROP, .gid = 1,
+				  .sid = 7, .rev = 3, .severity = 2, .family = 6, .proto = 58,
+				  .port = 1 };
+	snprintf(a.msg, sizeof(a.msg), "q\"b\\s/t\tn\nc\x01" "d\x7f" "e\xc3\xa9" "l\xff" "o\xe2\x82");
+	snprintf(a.category, sizeof(a.category), "cat\x1f");
+	snprintf(a.port_name, sizeof(a.port_name), "vm\"1");
+	a.src_ip[0] = 0xfd;
+	a.src_ip[15] = 0x66;
+	a.dst_ip[0] = 0xfd;
+	a.dst_ip[15] = 2;
+	char *j = xv_net_alert_eve(&a);
+	assert_non_null(j);
+	assert_null(strchr(j, '\n'));
+	json_object *o = json_tokener_parse(j), *v, *al;
+	if (!o)
+		fail_msg("not JSON: %s", j);
+	assert_true(json_object_object_get_ex(o, "alert", &al));
+	assert_true(json_object_object_get_ex(al, "signature", &v));
+	assert_string_equal(json_object_get_string(v),
+			    "q\"b\\s/t\tn\nc\x01" "d\x7f" "e\xc3\xa9" "l\xef\xbf\xbd" "o\xef\xbf\xbd\xef\xbf\xbd");
+	assert_true(json_object_object_get_ex(al, "category", &v));
+	assert_string_equal(json_object_get_string(v), "cat\x1f");
+	assert_true(json_object_object_get_ex(al, "action", &v));
+	assert_string_equal(json_object_get_string(v), "blocked");
+	assert_true(json_object_object_get_ex(o, "in_iface", &v));
+	assert_string_equal(json_object_get_string(v), "vm\"1");
+	assert_true(json_object_object_get_ex(o, "proto", &v));
+	assert_string_equal(json_object_get_string(v), "IPv6-ICMP");
+	assert_true(json_object_object_get_ex(o, "src_ip", &v));
+	assert_string_equal(json_object_get_string(v), "fd00::66");
+	assert_false(json_object_object_get_ex(o, "src_port", &v));
+	assert_true(json_object_object_get_ex(o, "timestamp", &v));
+	assert_string_equal(json_object_get_string(v), "2025-11-23T18:02:55.000001+0000");
+	json_object_put(o);
+	free(j);
+	/* a message filling the whole field, of 2-byte characters cut in the middle */
+	memset(a.msg, 0, sizeof(a.msg));
+	for (size_t i = 0; i + 1 < sizeof(a.msg); i += 2) {
+		a.msg[i] = (char)0xc3;
+		a.msg[i + 1] = i + 2 < sizeof(a.msg) - 1 ? (char)0xa9 : 0;
+	}
+	j = xv_net_alert_eve(&a);
+	o = json_tokener_parse(j);
+	assert_non_null(o);
+	json_object_put(o);
+	free(j);
+}
+
 static void test_rules_file_errors(void **s)
 {
 	(void)s;
@@ -207,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_counted),
 		cmocka_unit_test(test_flow_bound),
 		cmocka_unit_test(test_ring_and_eve),
+		cmocka_unit_test(test_eve_escaping),
 		cmocka_unit_test(test_rules_file_errors),
 		cmocka_unit_test(test_engine_fuzz),
 	};
