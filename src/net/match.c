@@ -130,10 +130,17 @@ static void put_key(void *arg, uint32_t key)
 
 static int build_index(const struct xv_net *n, int g, int ix, struct xv_index *out)
 {
+	/* most (group, index) pairs hold no rule: no 256 KiB offset table for them */
+	uint32_t first = 0;
+	while (first < n->nrules &&
+	       !(in_group(&n->rules[first], g) && placement(n, &n->rules[first], g) == ix))
+		first++;
+	if (first == n->nrules)
+		return 0;
 	struct csr_fill c = { .off = calloc(65537, sizeof(uint32_t)) };
 	if (!c.off)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < n->nrules; i++)
+	for (uint32_t i = first; i < n->nrules; i++)
 		if (in_group(&n->rules[i], g) && placement(n, &n->rules[i], g) == ix)
 			rule_keys(&n->rules[i], ix, count_key, &c);
 	if (!c.total) {
