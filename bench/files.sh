@@ -2,12 +2,12 @@
 # files.sh — benchmark of fchk over the whole RAM disk and of fichk's scan rate, side by side with
 # `yara -r` and `sha256sum` run over the same files extracted to the host (with `xvids cat`).
 # usage: bench/files.sh [BUILD_DIR] [DATA_MIB] [ROUNDS]
-#   (defaults: build, 24 MiB of extra files per guest, 5 alternating rounds of fichk and yara)
+#   (defaults: build, 24 MiB of extra files per guest, 10 alternating rounds of fichk and yara)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
 MIB=${2:-24}
-ROUNDS=${3:-5}
+ROUNDS=${3:-10}
 X=$BUILD/src/cli/xvids
 RULES=$ROOT/bench/files.yar
 [ -x "$X" ] || { echo "missing $X: build first"; exit 2; }
@@ -35,22 +35,26 @@ extract() {
   find "$2" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}'
 }
 
-# side_by_side SPEC TREE BYTES — ROUNDS alternating rounds, so that both tools see the same
-# load: fichk warm in process (median of 5 runs), then `yara -r` (its default 32 threads) and
-# `yara -p NPROC -r` (as many threads as fichk's default) on the extracted copy (median of 5).
-# Prints the medians over the rounds, in MB/s of file data per wall second.
+# side_by_side SPEC TREE BYTES LOAD — ROUNDS alternating rounds, so that both tools see the same
+# load: fichk warm in process (median of 3 runs), then `yara -r` (its default 32 threads) and
+# `yara -p NPROC -r` (as many threads as fichk's default) on the extracted copy (median of 3).
+# Prints the medians over the rounds: MB/s of file data per wall second, and per CPU second
+# (user + system of the whole process; steadier than wall time on a shared host).
 side_by_side() {
-  local spec=$1 tree=$2 bytes=$3 fk=() ya=() yp=() r
+  local spec=$1 tree=$2 bytes=$3 fk=() fc=() ya=() yac=() yp=() ypc=() r out
   for r in $(seq "$ROUNDS"); do
-    fk+=("$("$T/files_bench" "$spec" "$T/empty.pol" "$RULES" - 5 | sed -n 's/^fichk_warm_MBps_median //p')")
-    hyperfine -N -w 1 -r 5 --export-json "$T/y.json" "yara -r $RULES $tree" "yara -p $(nproc) -r $RULES $tree" >/dev/null 2>&1
-    readarray -t m < <(python3 -c 'import json,sys; print("\n".join("%.1f" % (int(sys.argv[2]) / x["median"] / 1e6) for x in json.load(open(sys.argv[1]))["results"]))' "$T/y.json" "$bytes")
-    ya+=("${m[0]}"); yp+=("${m[1]}")
+    out=$("$T/files_bench" "$spec" "$T/empty.pol" "$RULES" - 3)
+    fk+=("$(sed -n 's/^fichk_warm_MBps_median //p' <<<"$out")")
+    fc+=("$(sed -n 's/^fichk_warm_MB_per_cpu_s_median //p' <<<"$out")")
+    hyperfine -N -w 1 -r 3 --export-json "$T/y.json" "yara -r $RULES $tree" "yara -p $(nproc) -r $RULES $tree" >"$T/y.log" 2>&1 ||
+      { echo "hyperfine failed:"; tail -5 "$T/y.log"; return 1; }
+    readarray -t m < <(python3 -c 'import json,sys; print("\n".join("%.1f %.1f" % (int(sys.argv[2]) / x["median"] / 1e6, int(sys.argv[2]) / (x["user"] + x["system"]) / 1e6) for x in json.load(open(sys.argv[1]))["results"]))' "$T/y.json" "$bytes")
+    ya+=("${m[0]% *}"); yac+=("${m[0]#* }"); yp+=("${m[1]% *}"); ypc+=("${m[1]#* }")
   done
-  echo "  side by side, $ROUNDS rounds (load before: $4, after: $(load)); MB/s of file data, wall:"
-  echo "    fichk warm (in process)          $(median "${fk[@]}") MB/s   rounds: ${fk[*]}"
-  echo "    yara -r (host copy)              $(median "${ya[@]}") MB/s   rounds: ${ya[*]}"
-  echo "    yara -p $(nproc) -r (host copy)            $(median "${yp[@]}") MB/s   rounds: ${yp[*]}"
+  echo "  side by side, $ROUNDS rounds (load before: $4, after: $(load)); MB of file data per second:"
+  printf '    %-28s %6s wall %6s CPU   wall by round: %s\n' "fichk warm (in process)" "$(median "${fk[@]}")" "$(median "${fc[@]}")" "${fk[*]}"
+  printf '    %-28s %6s wall %6s CPU   wall by round: %s\n' "yara -r (host copy)" "$(median "${ya[@]}")" "$(median "${yac[@]}")" "${ya[*]}"
+  printf '    %-28s %6s wall %6s CPU   wall by round: %s\n' "yara -p $(nproc) -r (host copy)" "$(median "${yp[@]}")" "$(median "${ypc[@]}")" "${yp[*]}"
 }
 
 echo "# xvids files benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"

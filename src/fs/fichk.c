@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fs/fs_internal.h"
@@ -128,12 +129,16 @@ struct job {
 	struct job *next;
 };
 
+struct worker;
+
 struct shared {
 	pthread_mutex_t mu;
 	pthread_cond_t have_job, have_space;
 	pthread_mutex_t big; /* held while a file over KEEP_BUF is copied and scanned */
 	struct job *head, *tail, *pool;
 	size_t queued, npool;
+	struct worker *self; /* the walking thread's own scanner and buffer */
+	size_t keep;         /* it scans a job itself when more than this many are queued */
 	int done;
 	struct xv_findings *out;
 	struct xv_mem *mem;
@@ -143,6 +148,7 @@ struct shared {
 	size_t max_file;
 #if XV_HAVE_YARA
 	YR_RULES *rules; /* the rule file and the string list (in its own namespace): one pass */
+	char key[2 * 4096 + 256]; /* what they were compiled from (rules_key), "" if unknown */
 #endif
 };
 
@@ -326,6 +332,83 @@ static int scanner(YR_RULES *rules, YR_SCANNER **sc, struct worker *w)
 	return 0;
 }
 
+/*
+ * Compiled rules are kept for the next call with the same files: xvidsd scans on a schedule with
+ * the same rules, and compiling them (YARA builds its Aho-Corasick tables) is a good part of a
+ * scan of a small RAM disk. One entry; a call takes it for itself (never two calls on one
+ * YR_RULES: YARA bounds the scanners per rule set), or compiles its own when it is taken or the
+ * files changed (path, device, inode, size, mtime, ctime), and leaves its rules there at the end.
+ * The cache holds one yr_initialize of its own, so that a call's yr_finalize keeps them valid.
+ */
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static char cache_key[sizeof(((struct shared *)0)->key)];
+static YR_RULES *cache_rules;
+static int cache_holds_init;
+
+static void rules_key(const char *rules, const char *strings, char *key, size_t size)
+{
+	const char *p[2] = { rules, strings };
+	size_t l = 0;
+
+	key[0] = '\0';
+	for (int i = 0; i < 2; i++) {
+		struct stat st;
+		int n;
+
+		if (!p[i])
+			n = snprintf(key + l, size - l, "-|");
+		else if (stat(p[i], &st) < 0)
+			n = -1;
+		else
+			n = snprintf(key + l, size - l, "%s:%ju:%ju:%jd:%jd.%09ld:%jd.%09ld|", p[i],
+				     (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+				     (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+				     (intmax_t)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+		if (n < 0 || (size_t)n >= size - l) {
+			key[0] = '\0'; /* unknown: compile, do not cache */
+			return;
+		}
+		l += (size_t)n;
+	}
+}
+
+static int rules_get(struct shared *sh, const char *file, const char *text)
+{
+	if (sh->key[0]) {
+		pthread_mutex_lock(&cache_mu);
+		if (cache_rules && strcmp(cache_key, sh->key) == 0) {
+			sh->rules = cache_rules;
+			cache_rules = NULL;
+		}
+		pthread_mutex_unlock(&cache_mu);
+		if (sh->rules)
+			return 0;
+	}
+	return compile(file, text, &sh->rules);
+}
+
+static void rules_put(struct shared *sh)
+{
+	YR_RULES *old = NULL;
+
+	if (!sh->rules)
+		return;
+	pthread_mutex_lock(&cache_mu);
+	if (sh->key[0] && !cache_holds_init && yr_initialize() == ERROR_SUCCESS)
+		cache_holds_init = 1;
+	if (sh->key[0] && cache_holds_init) {
+		old = cache_rules;
+		cache_rules = sh->rules;
+		snprintf(cache_key, sizeof(cache_key), "%s", sh->key);
+	} else {
+		old = sh->rules;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	sh->rules = NULL;
+	if (old)
+		yr_rules_destroy(old);
+}
+
 /* The string list becomes one YARA rule of hex strings: one pass over the data (Aho-Corasick)
  * whatever the number of strings. */
 static char *strings_rule(const struct strlist *l)
@@ -439,6 +522,35 @@ static void run_job(struct worker *w, struct job *j)
 	}
 }
 
+/* The first queued job (sh->mu held), or NULL. */
+static struct job *pop_locked(struct shared *sh)
+{
+	struct job *j = sh->head;
+
+	if (j) {
+		sh->head = j->next;
+		if (!sh->head)
+			sh->tail = NULL;
+		sh->queued--;
+		pthread_cond_signal(&sh->have_space);
+	}
+	return j;
+}
+
+static void finish_job(struct worker *w, struct job *j)
+{
+	struct shared *sh = w->sh;
+
+	run_job(w, j);
+	free(j->path);
+	j->path = NULL;
+	pthread_mutex_lock(&sh->mu);
+	j->next = sh->pool;
+	sh->pool = j;
+	sh->npool++;
+	pthread_mutex_unlock(&sh->mu);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -450,25 +562,31 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&sh->mu);
 		while (!sh->head && !sh->done)
 			pthread_cond_wait(&sh->have_job, &sh->mu);
-		j = sh->head;
-		if (j) {
-			sh->head = j->next;
-			if (!sh->head)
-				sh->tail = NULL;
-			sh->queued--;
-			pthread_cond_signal(&sh->have_space);
-		}
+		j = pop_locked(sh);
 		pthread_mutex_unlock(&sh->mu);
 		if (!j)
 			return NULL;
-		run_job(w, j);
-		free(j->path);
-		j->path = NULL;
+		finish_job(w, j);
+	}
+}
+
+/*
+ * The walking thread scans too, whenever more jobs are queued than the other workers can start
+ * on right away (and at the end, until the queue is empty): no thread idles while there is work,
+ * and with --threads 1 nothing is handed over at all. On a busy host every hand-over to a thread
+ * that must first be scheduled costs time.
+ */
+static void help(struct shared *sh, size_t keep)
+{
+	for (;;) {
+		struct job *j;
+
 		pthread_mutex_lock(&sh->mu);
-		j->next = sh->pool;
-		sh->pool = j;
-		sh->npool++;
+		j = sh->queued > keep ? pop_locked(sh) : NULL;
 		pthread_mutex_unlock(&sh->mu);
+		if (!j)
+			return;
+		finish_job(sh->self, j);
 	}
 }
 
@@ -539,6 +657,7 @@ static int visit(struct xv_fs *fs, const char *path, const struct xv_fs_node *n,
 	int rc = sh->rc;
 
 	pthread_mutex_unlock(&sh->mu);
+	help(sh, sh->keep);
 	return rc;
 
 back_to_pool:
@@ -581,6 +700,9 @@ int xv_fichk(struct xv_kernel *k, struct xv_fichk_opts *o, struct xv_findings *o
 	size_t first = out->n;
 	struct xv_fs *fs = NULL;
 	int rc = 0, nw = 0, want = o->threads > 0 && o->threads <= MAX_WORKERS ? o->threads : nworkers();
+#if XV_HAVE_YARA
+	int yr_ready = 0;
+#endif
 
 	if (!sh)
 		return xv_err(ENOMEM, "out of memory");
@@ -607,6 +729,7 @@ int xv_fichk(struct xv_kernel *k, struct xv_fichk_opts *o, struct xv_findings *o
 		rc = xv_err(EIO, "YARA: initialisation failed");
 		goto out;
 	}
+	yr_ready = 1;
 #endif
 	if (o->strings_path && (rc = strlist_load(o->strings_path, &sh->strs)) < 0)
 		goto out;
@@ -618,7 +741,8 @@ int xv_fichk(struct xv_kernel *k, struct xv_fichk_opts *o, struct xv_findings *o
 			rc = xv_err(ENOMEM, "out of memory");
 			goto out;
 		}
-		rc = compile(o->rules_path, text, &sh->rules);
+		rules_key(o->rules_path, o->strings_path, sh->key, sizeof(sh->key));
+		rc = rules_get(sh, o->rules_path, text);
 		free(text);
 		if (rc < 0)
 			goto out;
@@ -626,27 +750,35 @@ int xv_fichk(struct xv_kernel *k, struct xv_fichk_opts *o, struct xv_findings *o
 #endif
 	if ((rc = xv_fs_open(k, &fs)) < 0)
 		goto out;
-	for (nw = 0; nw < want; nw++) {
-		w[nw].sh = sh;
+	/* w[0] is this thread's; want - 1 more threads. */
+	sh->self = &w[0];
+	sh->keep = 2 * (size_t)(want - 1);
+	for (int i = 0; i < want && rc == 0; i++) {
+		w[i].sh = sh;
 #if XV_HAVE_YARA
-		if ((rc = scanner(sh->rules, &w[nw].sc, &w[nw])) < 0)
+		if ((rc = scanner(sh->rules, &w[i].sc, &w[i])) < 0)
 			break;
 #endif
-		if (pthread_create(&w[nw].th, NULL, worker_main, &w[nw]) != 0) {
+		if (i == 0)
+			continue;
+		if (pthread_create(&w[i].th, NULL, worker_main, &w[i]) != 0) {
 			rc = xv_err(EAGAIN, "cannot start a scanning thread");
 			break;
 		}
+		nw = i;
 	}
-	for (size_t i = 0; paths[i] && rc == 0 && nw > 0; i++) {
+	for (size_t i = 0; paths[i] && rc == 0; i++) {
 		rc = xv_fs_walk(fs, paths[i], visit, on_err, sh);
 		if (rc < 0)
 			xv_err_ctx(-rc, "fichk %s: ", paths[i]);
 	}
+	if (rc == 0)
+		help(sh, 0);
 	pthread_mutex_lock(&sh->mu);
 	sh->done = 1;
 	pthread_cond_broadcast(&sh->have_job);
 	pthread_mutex_unlock(&sh->mu);
-	for (int i = 0; i < nw; i++)
+	for (int i = 1; i <= nw; i++)
 		pthread_join(w[i].th, NULL);
 	if (rc == 0 && sh->rc < 0)
 		rc = xv_err(-sh->rc, "fichk: out of memory");
@@ -674,9 +806,9 @@ out:
 		if (w[i].sc)
 			yr_scanner_destroy(w[i].sc);
 	}
-	if (sh->rules)
-		yr_rules_destroy(sh->rules);
-	yr_finalize();
+	rules_put(sh);
+	if (yr_ready)
+		yr_finalize(); /* only after a successful yr_initialize: the count must not go below 0 */
 #endif
 	strlist_free(&sh->strs);
 	pthread_mutex_destroy(&sh->mu);

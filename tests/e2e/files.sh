@@ -217,6 +217,47 @@ want = sorted([('yara', '/www/sig.html', 6), ('forbidden-string', '/www/sig.html
 sys.exit(0 if got == want and all(x['rule'] for x in f) else print(got) or 1)
 PY
 
+  # --- a long-lived process (xvidsd) keeps fichk's compiled rules from one run to the next: it
+  # must compile again when the rule file changes, even in place with the same size.
+  XVIDSD="$(cd "$(dirname "$XVIDS")/.." && pwd)/daemon/xvidsd"
+  if [ -x "$XVIDSD" ]; then
+    printf 'rule planted_sig { strings: $s = "XVIDS-PLANTED-7f3a" condition: $s }\n' >"$d/d.yar"
+    pw="pw-$RANDOM-$$"; printf '%s\n' "$pw" | "$XVIDSD" --hash-password >"$d/passwd" 2>/dev/null; chmod 600 "$d/passwd"
+    "$XVIDSD" --listen 127.0.0.1:0 --password-file "$d/passwd" --vm "g=$ram" --set "check-args fichk --rules $d/d.yar" 2>"$d/xvidsd.log" &
+    dpid=$!
+    for _ in $(seq 100); do grep -qs 'ready:' "$d/xvidsd.log" && break; sleep 0.1; done
+    dport=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$d/xvidsd.log")
+    if out=$(timeout 120 python3 - "$ROOT/tests/e2e" "${dport:-0}" "$d/d.yar" "$pw" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from daemon_client import SockClient
+c = SockClient('127.0.0.1', int(sys.argv[2]))
+c.login(sys.argv[4])
+def run(rule_text):
+    if rule_text:
+        open(sys.argv[3], 'w').write(rule_text)  # in place: same inode
+    out = c.cmd('fichk g -j /www')
+    return sorted((f['rule'], f['path']) for f in json.loads(out[out.index('{'):])['findings'])
+seen = [run(None),
+        run('rule planted_sig { strings: $s = "XVIDS-PLANTED-7f3b" condition: $s }\n'),  # same size
+        run('rule greeting { strings: $s = "hello XVIDS" condition: $s }\n'),
+        run('rule planted_sig { strings: $s = "XVIDS-PLANTED-7f3a" condition: $s }\n'),
+        run(None)]
+want = [[('planted_sig', '/www/sig.html')], [], [('greeting', '/www/sig.html')],
+        [('planted_sig', '/www/sig.html')], [('planted_sig', '/www/sig.html')]]
+print(seen)
+sys.exit(0 if seen == want else 1)
+PY
+    ); then
+      pass "$arch: xvidsd fichk compiles the rules again when the file changes (same size, in place), reuses them when not"
+    else
+      fail "$arch: xvidsd fichk with changing rules: $out $(tail -3 "$d/xvidsd.log")"
+    fi
+    kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null
+  else
+    skip "$arch: xvidsd not built ($XVIDSD)"
+  fi
+
   # --- the same through a QEMU dump (ELF core) and live over QMP: same bytes, same findings
   if "$ROOT/guest/dump" "$run" "$d/core.elf" >/dev/null 2>&1; then
     want=$(awk '$2 == "/bin/busybox" { print $1 }' "$d/g-sha")
