@@ -55,19 +55,43 @@ static inline const uint8_t *fz_rest(struct fz *f, size_t *len)
 	return f->p + f->pos;
 }
 
-/* A zeroed copy of data in a buffer of at least min bytes (page tables want whole pages). */
+/*
+ * Guest RAM for one input: a copy of data, zero-filled up to a page multiple of at least min
+ * bytes (page tables want whole pages). One arena serves every input: allocating and faulting in
+ * up to a MiB per input (ASan maps large blocks afresh) cost more than most walks. The arena
+ * past the returned size is poisoned, so a read beyond the RAM still stops ASan as it would at
+ * the end of a malloc'd block. The harness may write (page tables) anywhere below *size; the
+ * buffer is valid until the next call.
+ */
+#include <sanitizer/asan_interface.h>
+
+#define FZ_ARENA (2u << 20)
+
 static inline uint8_t *fz_ram(const uint8_t *data, size_t len, size_t min, size_t *size)
 {
+	static uint8_t *arena;
+	static size_t open; /* bytes usable (unpoisoned, possibly dirty) since the previous input */
 	size_t sz = len > min ? len : min;
-	uint8_t *b;
 
 	sz = (sz + 4095) & ~(size_t)4095;
-	b = calloc(1, sz);
-	if (!b)
-		abort();
-	memcpy(b, data, len);
+	if (!arena) {
+		if (!(arena = calloc(1, FZ_ARENA)))
+			abort();
+		ASAN_POISON_MEMORY_REGION(arena, FZ_ARENA);
+	}
+	if (sz > FZ_ARENA)
+		abort(); /* harnesses cap their RAM below the arena */
+	/* Only the boundary moves: (un)poisoning the whole arena per input costs its shadow. */
+	if (sz > open)
+		ASAN_UNPOISON_MEMORY_REGION(arena + open, sz - open);
+	memset(arena + len, 0, (open > len ? open : len) - len);
+	if (sz < open)
+		ASAN_POISON_MEMORY_REGION(arena + sz, open - sz);
+	memcpy(arena, data, len);
+	open = sz;
 	*size = sz;
-	return b;
+	return arena;
 }
+
 
 #endif

@@ -129,7 +129,6 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
 			xv_btfscan_result_free(&res);
 			xv_mem_close(mem);
 		}
-		free(ram);
 		return 0;
 	}
 	struct btf *btf = btf__new(data + 1, (uint32_t)(size - 1));

@@ -62,19 +62,29 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
 	mode = fz_u8(&f);
 	for (int i = 0; i < 8; i++)
 		obj[i] = DM + next_u16(&f);
-	struct btf *btf = kbtf_build((mode & 1) ? next_u16 : NULL, &f);
+	/* The default BTF (no overrides) and its compiled field paths are the same for every input:
+	 * built once. An input with overrides gets its own, freed at the end. */
+	static struct btf *dflt_btf;
+	static struct xv_pathcache *dflt_paths;
+	struct btf *btf;
 
+	if (mode & 1) {
+		btf = kbtf_build(next_u16, &f);
+	} else {
+		if (!dflt_btf)
+			dflt_btf = kbtf_build(NULL, NULL);
+		btf = dflt_btf;
+	}
 	if (!btf)
 		return 0;
 	img = fz_rest(&f, &len);
 	if (len > IMG_MAX)
 		len = IMG_MAX;
 	/* RAM: image, zero padding up to 64 KiB, then the PML4 and PDPT pages. */
-	size_t ramsz = ((len > 65536 ? len : 65536) + 4095) & ~(size_t)4095;
-	uint8_t *ram = calloc(1, ramsz + 8192);
+	size_t ramsz = ((len > 65536 ? len : 65536) + 4095) & ~(size_t)4095, total;
+	uint8_t *ram = fz_ram(img, len, ramsz + 8192, &total);
 	uint64_t pml4 = ramsz, pdpt = ramsz + 4096;
 
-	memcpy(ram, img, len);
 	xv_put_le64(ram + pml4 + 273 * 8, pdpt | 3);
 	xv_put_le64(ram + pdpt, 0x83); /* 1 GiB page at PA 0 */
 	struct xv_mem_seg seg = { 0, ramsz + 8192 };
@@ -97,6 +107,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
 	k.image_lo = DM;
 	k.image_hi = DM + 0x1000;
 	k.btf = btf;
+	k.paths = btf == dflt_btf ? dflt_paths : NULL;
 
 	uint32_t tasks = 32, list = 8;
 	struct xv_task t;
@@ -129,12 +140,15 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
 			free(v);
 	}
 	}
-	xv_pathcache_free(k.paths);
+	if (btf == dflt_btf)
+		dflt_paths = k.paths;
+	else
+		xv_pathcache_free(k.paths);
 	xv_vat_free(k.vat);
 out_mem:
 	xv_mem_close(mem);
 out:
-	btf__free(btf);
-	free(ram);
+	if (btf != dflt_btf)
+		btf__free(btf);
 	return 0;
 }

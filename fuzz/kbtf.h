@@ -1,14 +1,18 @@
 /* kbtf.h — a minimal kernel BTF (task_struct, cred, mm_struct, file, mount, dentry, module, xarray)
- * with the fields the walkers use; field offsets and struct sizes may be overridden (hostile BTF). */
+ * with the fields the walkers use; field offsets and struct sizes may be overridden (hostile BTF).
+ * kbtf_build_tab() takes another table of structs (fuzz/kbtf_fs.h: the file-system walker's). */
 #ifndef XV_FUZZ_KBTF_H
 #define XV_FUZZ_KBTF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <bpf/btf.h>
 
 enum { K_U8, K_U32, K_U64, K_PTR, K_COMM, K_NAME56, K_LH, K_PATH, K_VFSMNT, K_QSTR, K_HBL,
-       K_MKOBJ, K_LAYOUT, K_SLOTS, K_NT };
+       K_MKOBJ, K_LAYOUT, K_SLOTS,
+       /* for the file-system walker (fuzz_fs) */
+       K_U16, K_NAME32, K_HLH, K_HLN, K_TS, K_XA, K_RBROOT, K_RBNODE, K_MARKS, K_NT };
 
 struct kfield {
 	const char *name;
@@ -19,7 +23,7 @@ struct kfield {
 struct kstruct {
 	const char *name;
 	uint32_t size;
-	struct kfield f[14];
+	struct kfield f[20];
 };
 
 /* Default layouts (compact, self-consistent). */
@@ -46,7 +50,8 @@ static const struct kstruct kbtf_structs[] = {
 #define KBTF_NSTRUCTS (sizeof(kbtf_structs) / sizeof(kbtf_structs[0]))
 
 /* next(): source of overrides, or NULL for the defaults. Returns NULL on a libbpf error. */
-static inline struct btf *kbtf_build(uint32_t (*next)(void *), void *arg)
+static inline struct btf *kbtf_build_tab(const struct kstruct *tab, size_t ntab,
+					 uint32_t (*next)(void *), void *arg)
 {
 	struct btf *b = btf__new_empty();
 	int t[K_NT];
@@ -84,8 +89,30 @@ static inline struct btf *kbtf_build(uint32_t (*next)(void *), void *arg)
 	t[K_LAYOUT] = btf__add_struct(b, "module_layout", 16);
 	btf__add_field(b, "base", t[K_PTR], 0, 0);
 	btf__add_field(b, "size", u32, 64, 0);
-	for (size_t s = 0; s < KBTF_NSTRUCTS; s++) {
-		const struct kstruct *ks = &kbtf_structs[s];
+	t[K_U16] = btf__add_int(b, "short unsigned int", 2, 0);
+	t[K_NAME32] = btf__add_array(b, u32, t[K_U8], 32);
+	t[K_MARKS] = btf__add_array(b, u32, t[K_U64], 3);
+	t[K_HLH] = btf__add_struct(b, "hlist_head", 8);
+	btf__add_field(b, "first", t[K_PTR], 0, 0);
+	t[K_HLN] = btf__add_struct(b, "hlist_node", 16);
+	btf__add_field(b, "next", t[K_PTR], 0, 0);
+	btf__add_field(b, "pprev", t[K_PTR], 64, 0);
+	t[K_TS] = btf__add_struct(b, "timespec64", 16);
+	btf__add_field(b, "tv_sec", t[K_U64], 0, 0);
+	btf__add_field(b, "tv_nsec", t[K_U64], 64, 0);
+	/* named apart from the table's "xarray" (fuzz_walk overrides that one) */
+	t[K_XA] = btf__add_struct(b, "xarray_", 16);
+	btf__add_field(b, "xa_lock", u32, 0, 0);
+	btf__add_field(b, "xa_flags", u32, 32, 0);
+	btf__add_field(b, "xa_head", t[K_PTR], 64, 0);
+	t[K_RBROOT] = btf__add_struct(b, "rb_root", 8);
+	btf__add_field(b, "rb_node", t[K_PTR], 0, 0);
+	t[K_RBNODE] = btf__add_struct(b, "rb_node", 24);
+	btf__add_field(b, "__rb_parent_color", t[K_U64], 0, 0);
+	btf__add_field(b, "rb_right", t[K_PTR], 64, 0);
+	btf__add_field(b, "rb_left", t[K_PTR], 128, 0);
+	for (size_t s = 0; s < ntab; s++) {
+		const struct kstruct *ks = &tab[s];
 		uint32_t size = ks->size;
 
 		if (next && (next(arg) & 7) == 0)
@@ -103,6 +130,11 @@ static inline struct btf *kbtf_build(uint32_t (*next)(void *), void *arg)
 		}
 	}
 	return b;
+}
+
+static inline struct btf *kbtf_build(uint32_t (*next)(void *), void *arg)
+{
+	return kbtf_build_tab(kbtf_structs, KBTF_NSTRUCTS, next, arg);
 }
 
 #endif

@@ -34,6 +34,8 @@ static void emit(const char *target, const void *buf, size_t len)
 	}
 }
 
+void seeds_fs(void (*emit)(const char *, const void *, size_t)); /* gen_fs.c */
+
 static void emit_str(const char *target, const char *s)
 {
 	emit(target, s, strlen(s));
@@ -429,17 +431,30 @@ static void seeds_net(void)
 	emit("fuzz_net", b, pos);
 }
 
+/* fuzz_rules: a mode byte (1: group and inspect, 0: parse only), then the text; both modes. */
+static void emit_rules(const char *text)
+{
+	static char b[4096];
+	size_t n = strlen(text);
+
+	for (char m = 0; m < 2; m++) {
+		b[0] = m;
+		memcpy(b + 1, text, n);
+		emit("fuzz_rules", b, n + 1);
+	}
+}
+
 static void seeds_text(void)
 {
-	emit_str("fuzz_rules", "HOME_NET [10.0.0.0/8,192.168.0.0/16]\n"
+	emit_rules("HOME_NET [10.0.0.0/8,192.168.0.0/16]\n"
 			       "alert tcp $HOME_NET any -> $EXTERNAL_NET [80,443,8000:8080] (msg:\"web\"; sid:2; rev:3;)\n"
 			       "drop udp !10.0.0.0/8 :1023 -> [10.1.0.0/16,!10.1.2.0/24] 1024: (sid:3;)\n");
-	emit_str("fuzz_rules", "HTTP_PORTS [80,8080]\n"
+	emit_rules("HTTP_PORTS [80,8080]\n"
 			       "alert tcp any any -> any 80 (content:\"GET\"; offset:0; depth:3; content:\"|2f 65 74 63|\"; nocase; sid:7;)\n"
 			       "alert tcp any any -> any any (msg:\"semi\\; colon \\\"quoted\\\"\"; content:\"a\\;b\"; sid:8;)\n"
 			       "alert tcp any any -> any 22 (flow:to_server,established; threshold: type limit, track by_src, count 1, seconds 60; sid:9;)\n"
 			       "alert tcp any any -> any $HTTP_PORTS (flags:+SA; sid:13;)\n");
-	emit_str("fuzz_rules", "X 1\npass ip any any <> fd00::/8 any (msg:\"v6 ok\"; sid:4;)\n"
+	emit_rules("X 1\npass ip any any <> fd00::/8 any (msg:\"v6 ok\"; sid:4;)\n"
 			       "alert tcp any any -> any 22 (detection_filter: track by_dst, count 5, seconds 10; classtype:attempted-admin; priority:1; reference:url,example.org; metadata:a b; sid:10;)\n"
 			       "alert tcp any any -> any ![22,80] (content:!\"benign\"; flags:S,12; sid:12;)\n");
 	emit_str("fuzz_policy", "# processes\nprocess allow comm=sshd exe=/usr/sbin/sshd uid=0\n"
@@ -462,6 +477,87 @@ static void seeds_text(void)
 	emit_str("fuzz_daemon", "\2web=dump:/tmp/x.elf");
 }
 
+/* fuzz_telnet: mode byte, then records (u8 length, bytes the client sends in one write; 0: a pass
+ * of the poll loop without input, which ends a login delay). */
+static void tel_rec(uint8_t *b, size_t *n, const char *s, size_t len)
+{
+	b[(*n)++] = (uint8_t)len;
+	memcpy(b + *n, s, len);
+	*n += len;
+}
+
+#define TEL(s) tel_rec(b, &n, s, sizeof(s) - 1)
+static void seeds_telnet(void)
+{
+	static uint8_t b[4096];
+	size_t n = 0;
+
+	/* no password: the client's side of the negotiation, then daemon and guest commands */
+	b[n++] = 0;
+	TEL("\xff\xfd\x01\xff\xfd\x03\xff\xfb\x1f"); /* DO ECHO, DO SGA, WILL NAWS */
+	TEL("\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0"); /* SB NAWS 80x24 SE */
+	TEL("help\r\n");
+	TEL("help ls\r\nvm list -j\r\nvm info web\r\n");
+	TEL("status\r\nalerts 5\r\nalerts -j\r\n");
+	TEL("watch pchk web every 10s\r\nwatch list -j\r\nwatch del 1\r\n");
+	TEL("ps web\r\nls web -R /\r\nls --eve=/tmp/x web\r\ncat web /etc/passwd\r\n");
+	TEL("net\r\nbaseline web --learn 1\r\nfind web / -name '*.sh'\r\n\"unbalanced\r\n");
+	TEL("pchk web -j --policy=/etc/x\r\nx\xc3\xa9\x7f\x7f\r\nabc\x03quit\r\n");
+	emit("fuzz_telnet", b, n);
+	/* a password: a wrong one, the delay, typed-ahead input, the right one */
+	n = 0;
+	b[n++] = 1;
+	TEL("\xff\xfd\x01");
+	TEL("guess\r\nhunter2\r\n");
+	TEL("");
+	TEL("");
+	TEL("status\r\n\xff\xf4help\r\n"); /* IAC IP acts like ^C */
+	TEL("exit\r\n");
+	emit("fuzz_telnet", b, n);
+	/* too many wrong passwords; short lines */
+	n = 0;
+	b[n++] = 3;
+	TEL("a\r\n");
+	TEL("");
+	TEL("0123456789012345678901234567890123456789\r\n");
+	TEL("");
+	TEL("b\r\n");
+	TEL("");
+	TEL("c\r\n");
+	emit("fuzz_telnet", b, n);
+	/* broken protocol: a subnegotiation that never ends, IAC EOF, ^D */
+	n = 0;
+	b[n++] = 2;
+	TEL("help\r\0\xff\xff\r\n\xff\xfa\x18\x01");
+	TEL("\x04");
+	TEL("\xff\xecls\r\n");
+	emit("fuzz_telnet", b, n);
+}
+
+/* fuzz_fchk: mode byte (0 policy, 2 policy and baseline, 1 string list), text; the guest is
+ * fuzz/fstree.h (/etc/passwd 62 bytes, /big set-uid and sparse, /l -> etc/passwd, /tmp/x). */
+static void seeds_fchk(void)
+{
+	static const char *const texts[] = {
+		"\0tree include path=/ attrs=all\ntree exclude path=/tmp\n"
+		"file expect path=/etc/passwd type=file mode=0644 uid=0 gid=0 size=62 mtime=1700000100 "
+		"sha256=64c96bc59818ef4e58cf63c64b844edeb79ecb98d88b4f3a783807347fbc713d\n"
+		"file expect path=/etc type=dir mode=0755 uid=0 gid=0\n"
+		"file expect path=/l type=symlink target=etc/passwd\nfile expect path=/gone type=file\n",
+		"\2tree include path=/etc attrs=perms,size+sha256\ntree include path=/ attrs=type\n"
+		"tree exclude path=\"*.log\"\nfile expect path=/big mode=4755 nlink=1 inode=6\n",
+		"\0file deny path=/* mode=/6000 severity=critical\nfile deny type=symlink target=/etc/*\n"
+		"file deny uid=!0 type=file\nfile deny path=/etc/passwd sha256=64c96bc59818ef4e58cf63c64b844edeb79ecb98d88b4f3a783807347fbc713d size=62\n"
+		"file deny gid=0 mode=-0002 inode=3 nlink=1\n",
+		"\2",
+		"\1root:x:0:0\nAAAA\n\xff\xfe\n\r\n\nB\r\n/bin/sh",
+		"\1x",
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		emit("fuzz_fchk", texts[i], 1 + strlen(texts[i] + 1));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -478,5 +574,8 @@ int main(int argc, char **argv)
 	seeds_walk();
 	seeds_net();
 	seeds_text();
+	seeds_fs(emit);
+	seeds_telnet();
+	seeds_fchk();
 	return 0;
 }

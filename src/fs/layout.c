@@ -119,5 +119,28 @@ int xv_fs_layout_init(struct xv_kernel *k, struct xv_fs_layout *l)
 	if (l->d_size > 1024 || l->i_size_struct > 4096)
 		return xv_err(EINVAL, "file walker: dentry (%u) or inode (%u) size implausible",
 			      l->d_size, l->i_size_struct);
+	/* xv_fs_dentry_read and xv_fs_stat decode these from one copy of the struct: a hostile BTF
+	 * placing one past the struct's size would have them read from beyond that copy. */
+	const struct { const char *what; uint32_t off, len; int ino; } f[] = {
+		{ "d_flags", l->d_flags, 4, 0 }, { "d_parent", l->d_parent, 8, 0 },
+		{ "d_inode", l->d_inode, 8, 0 }, { "d_sb", l->d_sb, 8, 0 },
+		{ "d_hash.pprev", l->d_hash_pprev, 8, 0 }, { "d_name.len", l->d_name_len, 4, 0 },
+		{ "d_name.name", l->d_name_name, 8, 0 }, { "i_mode", l->i_mode, 2, 1 },
+		{ "i_uid", l->i_uid, 4, 1 }, { "i_gid", l->i_gid, 4, 1 }, { "i_ino", l->i_ino, 8, 1 },
+		{ "i_nlink", l->i_nlink, 4, 1 }, { "i_size", l->i_size, 8, 1 },
+		{ "i_blocks", l->i_blocks, 8, 1 }, { "i_mtime", l->i_mtime, 8, 1 },
+		{ "i_ctime", l->i_ctime, 8, 1 }, { "i_atime", l->i_atime, 8, 1 },
+		{ "i_mtime nsec", l->i_mtime_ns, 4, 1 }, { "i_ctime nsec", l->i_ctime_ns, 4, 1 },
+		{ "i_atime nsec", l->i_atime_ns, 4, 1 }, { "i_rdev", l->i_rdev, 4, 1 },
+		{ "i_mapping", l->i_mapping, 8, 1 }, { "i_sb", l->i_sb, 8, 1 },
+	};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		uint32_t size = f[i].ino ? l->i_size_struct : l->d_size;
+
+		if (f[i].off > size || size - f[i].off < f[i].len)
+			return xv_err(EINVAL, "file walker: BTF puts %s.%s at offset %u, past the "
+					      "struct's %u bytes; refusing", f[i].ino ? "inode" : "dentry",
+				      f[i].what, f[i].off, size);
+	}
 	return 0;
 }

@@ -11,16 +11,19 @@
 #include <bpf/btf.h>
 #include <cmocka.h>
 
+#include "fstree.h"
 #include "kbtf.h"
 #include "kfix.h"
 #include "kernel/kernel_internal.h"
 #include "util/bytes.h"
 #include "xvids/err.h"
+#include "xvids/fs.h"
 #include "xvids/obj.h"
 #include "xvids/task.h"
 #include "xvids/vat.h"
 
 int fuzz_walk_one(const uint8_t *data, size_t size);
+int fuzz_fs_one(const uint8_t *data, size_t size);
 
 /* Overrides for kbtf_build(): a list of (call number, value); other calls get "no override". */
 struct ovr {
@@ -126,6 +129,98 @@ static void test_module_refcnt_extremes(void **state)
 	kfix_free(f);
 }
 
+/* ---- fuzz_fs: dentry and inode fields placed past the struct by the BTF ---- */
+
+/* kbtf_build_tab(kbtf_fs61) asks 45 selectors before dentry's (task_struct 1 + 14, cred 1 + 3,
+ * fs_struct 2, nsproxy 2, address_space 3, super_block 3, file_system_type 2, xa_node 1 + 6,
+ * mnt_namespace 2, mount 1 + 4): call 45 is dentry's size, 46 d_flags, 47 its new offset. */
+#define FS_DFLAGS_SEL 46
+
+/* The fuzz_fs input that read 8 KiB past xv_fs_dentry_read's 1 KiB stack copy (UBSan: index
+ * 8192 out of bounds for uint8_t[1024], src/fs/fs.c): the fuzz/fstree.h guest behind a BTF
+ * that moves dentry.d_flags to offset 8192. Built here rather than pasted (the image is 32 KiB):
+ * mode 1 (BTF overrides), init_task, mem_section, path "b", read 0+8192, the overrides, image. */
+static uint8_t *fs_dflags_input(size_t *len)
+{
+	size_t nsel = 0, pos = 0;
+	uint8_t *b;
+
+	for (size_t i = 0; i < sizeof(kbtf_fs61) / sizeof(kbtf_fs61[0]); i++) {
+		nsel++;
+		for (const struct kfield *f = kbtf_fs61[i].f; f->name; f++)
+			nsel++;
+	}
+	b = calloc(1, 64 + 2 * (nsel + 1) + IMG_LEN);
+	assert_non_null(b);
+	b[pos++] = 1;
+	xv_put_le16(b + pos, T0);
+	xv_put_le16(b + pos + 2, MS);
+	pos += 4;
+	b[pos++] = 1;
+	b[pos++] = 'b';
+	xv_put_le32(b + pos, 0);
+	xv_put_le16(b + pos + 4, 8192);
+	pos += 6;
+	for (size_t c = 0; c < nsel + 1; c++, pos += 2)
+		xv_put_le16(b + pos, c == FS_DFLAGS_SEL ? 0 : c == FS_DFLAGS_SEL + 1 ? 8192 : 0xffff);
+	fst_build(b + pos, 0);
+	*len = pos + IMG_LEN;
+	return b;
+}
+
+static void test_fs_dentry_offset_replay(void **state)
+{
+	size_t len;
+	uint8_t *in = fs_dflags_input(&len);
+
+	(void)state;
+	assert_int_equal(fuzz_fs_one(in, len), 0);
+	free(in);
+}
+
+static struct kfix *fs_fix(struct btf *btf)
+{
+	struct kfix *f = kfix_new(btf);
+
+	fst_build(f->ram, 0); /* 32 KiB, below kfix's page tables at 0x10000 */
+	f->k.info.init_task = DM + T0;
+	return f;
+}
+
+static void test_fs_field_past_struct(void **state)
+{
+	static const uint32_t at[] = { FS_DFLAGS_SEL, FS_DFLAGS_SEL + 1 }, val[] = { 0, 8192 };
+	struct ovr o = { 0, at, val, 2 };
+	struct btf *btf = kbtf_build_tab(kbtf_fs61, sizeof(kbtf_fs61) / sizeof(kbtf_fs61[0]),
+					 ovr_next, &o);
+	struct kfix *f;
+	struct xv_fs *fs = NULL;
+	struct xv_fs_node n;
+	struct xv_fs_stat st;
+	uint32_t off;
+
+	(void)state;
+	assert_non_null(btf);
+	f = fs_fix(btf);
+	assert_int_equal(xv_off(&f->k, "dentry", "d_flags", &off), 0);
+	assert_int_equal(off, 8192); /* the override took */
+	assert_int_equal(xv_fs_open(&f->k, &fs), -EINVAL);
+	assert_null(fs);
+	assert_non_null(strstr(xv_errmsg(), "dentry.d_flags at offset 8192, past the struct's 128"));
+	kfix_free(f);
+
+	/* the default layout opens and reads the same guest */
+	f = fs_fix(kbtf_build_tab(kbtf_fs61, sizeof(kbtf_fs61) / sizeof(kbtf_fs61[0]), NULL, NULL));
+	assert_int_equal(xv_fs_open(&f->k, &fs), 0);
+	assert_int_equal(xv_fs_lookup(fs, "/etc/passwd", 0, &n), 0);
+	assert_int_equal(xv_fs_stat(fs, &n, &st), 0);
+	assert_int_equal(st.type, XV_FT_REG);
+	assert_int_equal(st.size, 62);
+	assert_int_equal(st.mode, 0100644);
+	xv_fs_close(fs);
+	kfix_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +228,8 @@ int main(void)
 		cmocka_unit_test(test_task_field_past_struct),
 		cmocka_unit_test(test_walk_module_refcnt_replay),
 		cmocka_unit_test(test_module_refcnt_extremes),
+		cmocka_unit_test(test_fs_dentry_offset_replay),
+		cmocka_unit_test(test_fs_field_past_struct),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
