@@ -127,11 +127,12 @@ int xv_baseline_procs(struct xv_kernel *k, FILE *out, unsigned learn_ms)
 		nsamples++;
 		if (rc < 0 || learn_ms == 0)
 			break;
-		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+		nanosleep(&(struct timespec){ .tv_nsec = 20L * 1000 * 1000 }, NULL);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < learn_ms);
 	if (rc == 0) {
-		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
+		if (l.n) /* no tasks read: l.v is NULL, and qsort(NULL, 0) is undefined */
+			qsort(l.v, l.n, sizeof(*l.v), cmp_str);
 		fprintf(out, "\n# Processes (comm, exe and uid where stable; kernel threads by name): "
 			     "%zu samples over %u ms, %zu tasks in the last.\n", nsamples, learn_ms, ntasks);
 		for (size_t i = 0; i < l.n; i++)

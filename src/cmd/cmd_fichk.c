@@ -42,7 +42,17 @@ static int fichk_run(struct xv_ctx *ctx, int argc, char **argv)
 		case 'E': ctx->eve_path = optarg; break;
 		case 'S': stats = 1; break;
 		case 'm': o.max_file = strtoull(optarg, NULL, 0); break;
-		case 't': o.threads = atoi(optarg); break;
+		case 't': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (!*optarg || *end || v < 0 || v > 64) {
+				fprintf(ctx->err, "xvids: fichk: --threads wants 0..64, not '%s'\n", optarg);
+				return XV_EXIT_ERROR;
+			}
+			o.threads = (int)v;
+			break;
+		}
 		default: xv_cmd_usage(&xv_cmd_fichk, ctx->err); return XV_EXIT_ERROR;
 		}
 	}

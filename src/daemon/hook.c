@@ -64,7 +64,7 @@ static void run_one(char **argv, const char *msg, size_t len)
 			waitpid(pid, &st, 0);
 			break;
 		}
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		struct timespec ts = { 0, 10L * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
 }

@@ -63,13 +63,12 @@ static void values(struct xv_fs *fs, const struct xv_fs_node *n, const struct xv
 	}
 	if ((mask & XV_FA_SHA256) && st->type == XV_FT_REG) {
 		struct xv_fs_readinfo ri;
-		int rc;
 
 		if (st->size > HASH_MAX) {
 			fv->toolarge = 1;
 			snprintf(fv->why, sizeof(fv->why), "%" PRIu64 " bytes: larger than %llu, not hashed",
 				 st->size, (unsigned long long)HASH_MAX);
-		} else if ((rc = xv_fs_sha256(fs, n, fv->v[6], &ri)) == 0) {
+		} else if (xv_fs_sha256(fs, n, fv->v[6], &ri) == 0) {
 			fv->have[6] = 1;
 		} else {
 			fv->partial = 1;
@@ -534,7 +533,6 @@ int xv_fchk(struct xv_kernel *k, const struct xv_policy *p, struct xv_findings *
 	if (rc < 0 && c->rc == 0) {
 		/* The root itself cannot be read: that is a finding about the guest, too. */
 		fc_err(fs, "/", rc, xv_errmsg(), c);
-		rc = 0;
 	}
 	if (c->rc < 0) {
 		rc = c->rc;

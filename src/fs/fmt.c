@@ -14,7 +14,7 @@ void xv_fs_print_long(FILE *f, const char *name, const struct xv_fs_stat *st, co
 	xv_fs_mode_string(st->mode, mode);
 	if (!gmtime_r(&t, &tm))
 		snprintf(when, sizeof(when), "%12lld", (long long)st->mtime);
-	else if (t > now - 182 * 86400 && t < now + 3600)
+	else if (t > now - 182L * 86400 && t < now + 3600)
 		strftime(when, sizeof(when), "%b %e %H:%M", &tm);
 	else
 		strftime(when, sizeof(when), "%b %e  %Y", &tm);

@@ -363,7 +363,6 @@ int xv_fs_lookup(struct xv_fs *fs, const char *path, int follow, struct xv_fs_no
 		rc = xv_fs_readdir(fs, &stack[depth], find_visit, &fc);
 		if (rc < 0)
 			break;
-		rc = 0;
 		if (!fc.hit) {
 			rc = xv_err(ENOENT, "%s: no '%s' in the guest", path, comp);
 			break;

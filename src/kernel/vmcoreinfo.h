@@ -20,7 +20,7 @@
  * Duplicate keys: the LAST occurrence wins, because the kernel only appends (CRASHTIME is appended
  * again at every crash_save_vmcoreinfo()), so a later line is the more recent value.
  */
-#define XV_VMCI_MAX_TEXT (64u * 1024u)
+#define XV_VMCI_MAX_TEXT 65536u /* 64 KiB */
 #define XV_VMCI_MAX_LINE 1024u
 #define XV_VMCI_MAX_KEYS 4096u
 

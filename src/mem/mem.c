@@ -89,7 +89,8 @@ int xv_mem_finish(struct xv_mem *mem)
 	uint64_t covered = 0; /* end of the union of accepted parts */
 	size_t i, out = 0;
 
-	qsort(mem->parts, mem->n, sizeof(*mem->parts), part_cmp);
+	if (mem->n) /* a source without segments: qsort(NULL, 0) is undefined */
+		qsort(mem->parts, mem->n, sizeof(*mem->parts), part_cmp);
 	for (i = 0; i < mem->n; i++) {
 		struct xv_mem_part cur = mem->parts[i];
 		uint64_t cend = cur.start + cur.size;

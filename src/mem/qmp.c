@@ -216,7 +216,7 @@ int xv_qmp_hmp(struct xv_qmp *q, const char *cmdline, char **out)
 int xv_qmp_connect(const char *path, int timeout_ms, struct xv_qmp **out)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000L };
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	struct xv_qmp *q;

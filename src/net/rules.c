@@ -7,7 +7,7 @@
 #include "net/netpriv.h"
 #include "xvids/err.h"
 
-#define MAX_RULE_LEN (64 * 1024)
+#define MAX_RULE_LEN 65536 /* 64 KiB */
 #define MAX_CONTENTS 32
 #define MAX_RULES (1u << 20)
 
@@ -342,7 +342,7 @@ static int parse_options(struct xv_rule *r, char *s)
 				NEED_VAL();
 				e = parse_uint(val, &r->gid, "gid");
 			} else if (!strcmp(opt, "priority")) {
-				uint32_t pr;
+				uint32_t pr = 0; /* read below even when the parse failed */
 				NEED_VAL();
 				e = parse_uint(val, &pr, "priority");
 				if (!e && (pr < 1 || pr > 255))

@@ -511,6 +511,8 @@ static int run(struct shadow *sp, struct xv_ctx *ctx, char **cmd)
 		child_init(&ca);
 	}
 	close(sv[1]);
+	if (ca.envp != environ)
+		free(ca.envp); /* the child has its own copy (no CLONE_VM) */
 	if (pid < 0) {
 		fprintf(stderr, "xvids shadow: cannot create a PID namespace: %s\n", strerror(errno));
 		cleanup(sp);

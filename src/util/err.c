@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#define XV_ERR_IMPL /* the definitions below, not the analyzer's model of them */
 #include "xvids/err.h"
 
 static _Thread_local char xv_msg[512];
@@ -14,6 +15,8 @@ int xv_err(int code, const char *fmt, ...)
 
 	if (code < 0)
 		code = -code;
+	if (code == 0)
+		code = EIO; /* an error must not read as success */
 	va_start(ap, fmt);
 	vsnprintf(xv_msg, sizeof(xv_msg), fmt, ap);
 	va_end(ap);
@@ -28,6 +31,8 @@ int xv_err_ctx(int code, const char *fmt, ...)
 
 	if (code < 0)
 		code = -code;
+	if (code == 0)
+		code = EIO;
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
