@@ -106,77 +106,81 @@ static void rule_keys(const struct xv_rule *r, int ix, void (*fn)(void *, uint32
 				fn(arg, first + j);
 }
 
-struct csr_fill {
-	uint32_t *off, *fill, *rules, rule;
-	uint64_t total;
+struct pairs {
+	uint64_t *v; /* key << 32 | rule */
+	size_t n, cap;
+	uint32_t rule;
+	bool oom;
 };
 
-static void count_key(void *arg, uint32_t key)
+static void put_pair(void *arg, uint32_t key)
 {
-	struct csr_fill *c = arg;
-	c->off[key + 1]++;
-	c->total++;
-}
-
-static void put_key(void *arg, uint32_t key)
-{
-	struct csr_fill *c = arg;
-	/* overlapping ranges of one rule must not list it twice in a bucket */
-	for (uint32_t j = c->off[key]; j < c->fill[key]; j++)
-		if (c->rules[j] == c->rule)
+	struct pairs *c = arg;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 1024;
+		uint64_t *v = realloc(c->v, cap * sizeof(*v));
+		if (!v) {
+			c->oom = true;
 			return;
-	c->rules[c->fill[key]++] = c->rule;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = (uint64_t)key << 32 | c->rule;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* (key, rule) pairs sorted: the rules of a key come together and in rule order, a rule listed
+ * twice for a key (overlapping ranges) only once. */
 static int build_index(const struct xv_net *n, int g, int ix, struct xv_index *out)
 {
-	/* most (group, index) pairs hold no rule: no 256 KiB offset table for them */
-	uint32_t first = 0;
-	while (first < n->nrules &&
-	       !(in_group(&n->rules[first], g) && placement(n, &n->rules[first], g) == ix))
-		first++;
-	if (first == n->nrules)
-		return 0;
-	struct csr_fill c = { .off = calloc(65537, sizeof(uint32_t)) };
-	if (!c.off)
-		return -ENOMEM;
-	for (uint32_t i = first; i < n->nrules; i++)
-		if (in_group(&n->rules[i], g) && placement(n, &n->rules[i], g) == ix)
-			rule_keys(&n->rules[i], ix, count_key, &c);
-	if (!c.total) {
-		free(c.off);
-		return 0;
-	}
-	for (uint32_t p = 0; p < 65536; p++)
-		c.off[p + 1] += c.off[p];
-	c.rules = malloc(c.total * sizeof(uint32_t));
-	c.fill = malloc(65536 * sizeof(uint32_t));
-	if (!c.rules || !c.fill) {
-		free(c.off);
-		free(c.rules);
-		free(c.fill);
-		return -ENOMEM;
-	}
-	memcpy(c.fill, c.off, 65536 * sizeof(uint32_t));
+	struct pairs c = { 0 };
 	for (uint32_t i = 0; i < n->nrules; i++)
 		if (in_group(&n->rules[i], g) && placement(n, &n->rules[i], g) == ix) {
 			c.rule = i;
-			rule_keys(&n->rules[i], ix, put_key, &c);
+			rule_keys(&n->rules[i], ix, put_pair, &c);
 		}
-	/* compact duplicates away: rebuild offsets from fill */
-	uint32_t w = 0;
-	for (uint32_t p = 0; p < 65536; p++) {
-		uint32_t b = c.off[p], e = c.fill[p];
-		c.off[p] = w;
-		if (e > b)
-			out->any[p >> 6] |= 1ull << (p & 63);
-		for (uint32_t j = b; j < e; j++)
-			c.rules[w++] = c.rules[j];
+	if (c.oom) {
+		free(c.v);
+		return -ENOMEM;
 	}
-	c.off[65536] = w;
-	free(c.fill);
-	out->off = c.off;
-	out->rules = c.rules;
+	if (!c.n)
+		return 0;
+	qsort(c.v, c.n, sizeof(*c.v), cmp_u64);
+	size_t m = 0, nkeys = 0;
+	for (size_t i = 0; i < c.n; i++) {
+		if (m && c.v[m - 1] == c.v[i])
+			continue;
+		if (!m || c.v[m - 1] >> 32 != c.v[i] >> 32)
+			nkeys++;
+		c.v[m++] = c.v[i];
+	}
+	out->off = malloc((nkeys + 1) * sizeof(uint32_t));
+	out->rules = malloc(m * sizeof(uint32_t));
+	if (!out->off || !out->rules) {
+		free(c.v);
+		return -ENOMEM;
+	}
+	uint32_t k = 0;
+	for (size_t i = 0; i < m; i++) {
+		uint32_t key = (uint32_t)(c.v[i] >> 32);
+		if (!i || key != (uint32_t)(c.v[i - 1] >> 32)) {
+			out->off[k++] = (uint32_t)i;
+			out->any[key >> 6] |= 1ull << (key & 63);
+		}
+		out->rules[i] = (uint32_t)c.v[i];
+	}
+	out->off[k] = (uint32_t)m;
+	for (uint32_t w = 0, sum = 0; w < 1024; w++) {
+		out->base[w] = sum;
+		sum += (uint32_t)__builtin_popcountll(out->any[w]);
+	}
+	free(c.v);
 	return 0;
 }
 
@@ -394,10 +398,9 @@ enum xv_net_verdict xv_rules_run(struct xv_net *n, const struct xv_pkt *p, const
 		if (!xv_ip_is4(&p->dst))
 			used &= ~(1u << XV_IX_DST16);
 		for (; used; used &= used - 1) {
-			const struct xv_index *x = &gr->ix[__builtin_ctz(used)];
-			uint32_t k = key[__builtin_ctz(used)];
-			if (x->any[k >> 6] >> (k & 63) & 1)
-				sp[nsp++] = (struct span){ x->rules + x->off[k], x->off[k + 1] - x->off[k] };
+			int ix = __builtin_ctz(used);
+			if (xv_index_find(&gr->ix[ix], key[ix], &sp[nsp].list, &sp[nsp].cnt))
+				nsp++;
 		}
 	}
 	if (gr->ngeneric)

@@ -118,9 +118,25 @@ enum { XV_IX_DPORT = 0, XV_IX_SPORT, XV_IX_SRC16, XV_IX_DST16, XV_IX__COUNT };
 
 struct xv_index {
 	uint64_t any[1024];
-	uint32_t *off;       /* 65537 offsets into rules (NULL if the index is empty) */
+	/* Keys with rules are numbered in key order: key k (its bit set) is number
+	 * base[k / 64] + (bits of any[k / 64] below k); its rules are rules[off[i]..off[i + 1]).
+	 * Sized by the keys that have rules, not by the 65,536 that could. */
+	uint32_t base[1024];
+	uint32_t *off;       /* nkeys + 1 offsets into rules (NULL if the index is empty) */
 	uint32_t *rules;
 };
+
+static inline bool xv_index_find(const struct xv_index *x, uint32_t k, const uint32_t **list,
+				 uint32_t *cnt)
+{
+	uint64_t w = x->any[k >> 6], bit = 1ull << (k & 63);
+	if (!(w & bit))
+		return false;
+	uint32_t i = x->base[k >> 6] + (uint32_t)__builtin_popcountll(w & (bit - 1));
+	*list = x->rules + x->off[i];
+	*cnt = x->off[i + 1] - x->off[i];
+	return true;
+}
 
 struct xv_group {
 	struct xv_index ix[XV_IX__COUNT];
