@@ -384,8 +384,8 @@ int xv_mem_read(struct xv_mem *mem, uint64_t pa, void *buf, size_t len)
 	 * page maps the fault-around window, 64 KiB, or the whole 2 MiB folio QEMU's RAM file is
 	 * cached in). A long-lived one (xvidsd, benchmarks) re-reads the same structures at every
 	 * check, where the mapping is several times faster; it trims between checks. */
-	cold = mem->nreads < XV_MEM_COLD_READS;
-	mem->nreads++;
+	/* fichk's scanner threads read at segment edges: count without a data race */
+	cold = __atomic_fetch_add(&mem->nreads, 1, __ATOMIC_RELAXED) < XV_MEM_COLD_READS;
 	/* Check the whole range first so a failed read copies nothing. */
 	while (left > 0) {
 		ssize_t i = find_part(mem, cur);

@@ -11,15 +11,18 @@ static _Thread_local char xv_msg[512];
 
 int xv_err(int code, const char *fmt, ...)
 {
+	char msg[sizeof(xv_msg)];
 	va_list ap;
 
 	if (code < 0)
 		code = -code;
 	if (code == 0)
 		code = EIO; /* an error must not read as success */
+	/* Through a copy: callers may pass xv_errmsg() itself as an argument ("... (%s)"). */
 	va_start(ap, fmt);
-	vsnprintf(xv_msg, sizeof(xv_msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(xv_msg, msg, sizeof(xv_msg));
 	errno = code;
 	return -code;
 }
