@@ -3,7 +3,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential meson ninja-build pkg-config clang llvm libclang-rt-14-dev
+  build-essential meson ninja-build pkg-config clang llvm libclang-rt-14-dev clang-tidy cppcheck
   libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libcmocka-dev libpcap-dev libssl-dev
   libyara-dev libfuse3-dev fuse3 libseccomp-dev libtelnet-dev
   qemu-system-arm qemu-system-x86 qemu-utils busybox-static cpio gzip xz-utils zstd
