@@ -278,7 +278,7 @@ static int parse_line(struct xv_policy *pol, char *text, int lineno)
 struct xv_policy *xv_policy_parse(const char *text, size_t len, const char *name)
 {
 	struct xv_policy *pol = calloc(1, sizeof(*pol));
-	size_t pos = 0;
+	size_t pos = 0, lines_cap = 0;
 	int lineno = 0;
 
 	if (!pol || !(pol->name = strdup(name ? name : "policy"))) {
@@ -305,13 +305,18 @@ struct xv_policy *xv_policy_parse(const char *text, size_t len, const char *name
 			goto fail;
 		}
 		char *copy = strndup(text + pos, ll);
-		char **nl2 = copy ? realloc(pol->lines, (pol->nlines + 1) * sizeof(char *)) : NULL;
+		/* grown by doubling: one realloc per line made a long policy quadratic */
+		char **nl2 = copy && pol->nlines == lines_cap ?
+				     realloc(pol->lines, (lines_cap ? lines_cap * 2 : 64) * sizeof(char *)) :
+				     pol->lines;
 
-		if (!nl2) {
+		if (!copy || !nl2) {
 			free(copy);
 			xv_err(ENOMEM, "out of memory");
 			goto fail;
 		}
+		if (pol->nlines == lines_cap)
+			lines_cap = lines_cap ? lines_cap * 2 : 64;
 		pol->lines = nl2;
 		pol->lines[pol->nlines++] = copy;
 		if (ll && copy[ll - 1] == '\r')

@@ -327,7 +327,8 @@ static int parse_options(struct xv_rule *r, char *s)
 #define NEED_VAL() do { if (!val || !*val) return xv_err(EINVAL, "option '%s' needs a value", opt); } while (0)
 			if (!strcmp(opt, "msg")) {
 				NEED_VAL();
-				free(r->msg);
+				free(r->msg); /* a second msg: replaces the first */
+				r->msg = NULL; /* a failed unquote leaves it unset, not dangling */
 				e = unquote(val, &r->msg, NULL, false);
 			} else if (!strcmp(opt, "sid")) {
 				NEED_VAL();

@@ -15,15 +15,18 @@
 #include "kbtf.h"
 #include "kfix.h"
 #include "kernel/kernel_internal.h"
+#include "net/netpriv.h"
 #include "util/bytes.h"
 #include "xvids/err.h"
 #include "xvids/fs.h"
+#include "xvids/net.h"
 #include "xvids/obj.h"
 #include "xvids/task.h"
 #include "xvids/vat.h"
 
 int fuzz_walk_one(const uint8_t *data, size_t size);
 int fuzz_fs_one(const uint8_t *data, size_t size);
+int fuzz_rules_one(const uint8_t *data, size_t size);
 
 /* Overrides for kbtf_build(): a list of (call number, value); other calls get "no override". */
 struct ovr {
@@ -221,6 +224,42 @@ static void test_fs_field_past_struct(void **state)
 	kfix_free(f);
 }
 
+/* ---- found by fuzz_rules (scripts/fuzz --ci): a second msg option that fails to parse ---- */
+
+/* crash-b0b00e5a33cfbe274d77d14d404150e6df4b1195, minimised (40 bytes): ASan double-free in
+ * xv_rule_free (src/net/rules.c): parse_options freed the first msg, the second did not
+ * unquote, and the rule was freed with msg still pointing at the first one. */
+static const uint8_t rules_double_msg[] = {
+	0x32, 0x70, 0x61, 0x73, 0x73, 0x20, 0x69, 0x70, 0x20, 0x61, 0x6e, 0x79, 0x20, 0x61, 0x6e, 0x79,
+	0x20, 0x3c, 0x3e, 0x20, 0x3a, 0x3a, 0x20, 0x61, 0x6e, 0x79, 0x28, 0x6d, 0x73, 0x67, 0x3a, 0x22,
+	0x22, 0x3b, 0x6d, 0x73, 0x67, 0x3a, 0x34, 0x29,
+};
+
+static void test_rules_double_msg_replay(void **state)
+{
+	(void)state;
+	assert_int_equal(fuzz_rules_one(rules_double_msg, sizeof(rules_double_msg)), 0);
+}
+
+static void test_rules_second_msg(void **state)
+{
+	struct xv_net_config cfg = { .flow_capacity = 16, .alert_ring = 4 };
+	struct xv_net *n = xv_net_new(&cfg);
+
+	(void)state;
+	assert_non_null(n);
+	assert_true(xv_net_load_rules_str(n, "alert tcp any any -> any 80 (msg:\"a\"; msg:4; sid:1;)",
+					  "t.rules") < 0);
+	assert_non_null(strstr(xv_errmsg(), "expected a quoted string"));
+	assert_int_equal(xv_net_rule_count(n), 0);
+	/* a second valid msg replaces the first */
+	assert_int_equal(xv_net_load_rules_str(n, "alert tcp any any -> any 80 (msg:\"a\"; "
+					       "msg:\"b\"; sid:2;)", "t.rules"), 1);
+	assert_int_equal(xv_net_rule_count(n), 1);
+	assert_string_equal(n->rules[0].msg, "b");
+	xv_net_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +269,8 @@ int main(void)
 		cmocka_unit_test(test_module_refcnt_extremes),
 		cmocka_unit_test(test_fs_dentry_offset_replay),
 		cmocka_unit_test(test_fs_field_past_struct),
+		cmocka_unit_test(test_rules_double_msg_replay),
+		cmocka_unit_test(test_rules_second_msg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
