@@ -1,9 +1,5 @@
 /* fuzz_rules.c — the Suricata-style rule parser and variables on arbitrary text; accepted rules then
- * see one fixed TCP packet. Input: a mode byte, then text: first line "NAME VALUE" for
- * xv_net_set_var, the rest rules. Mode bit 0: load as xv_net_load_rules_str does (parse, then
- * group the rules into the port/address indexes) and inspect the packet; otherwise parse only.
- * Grouping indexes all 65536 ports per protocol whatever the rules (milliseconds under ASan),
- * so only the inputs that ask for it pay for it; the parser runs on every input. */
+ * see one fixed TCP packet. First line: "NAME VALUE" for xv_net_set_var; the rest are rules. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,33 +34,12 @@ static void drop_rules(struct xv_net *n)
 	n->groups_dirty = false;
 }
 
-static void load(struct xv_net *n, const char *text, int group)
-{
-	if (group) {
-		xv_net_load_rules_str(n, text, "fuzz.rules");
-		return;
-	}
-	/* what xv_net_load_rules_str does before grouping: the default variables, the parse */
-	if (!xv_var_get(n, "HOME_NET"))
-		xv_net_set_var(n, "HOME_NET", "any");
-	if (!xv_var_get(n, "EXTERNAL_NET"))
-		xv_net_set_var(n, "EXTERNAL_NET", "any");
-	xv_rules_parse(n, text, "fuzz.rules");
-}
-
 int FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
 	static struct xv_net *n;
 	struct xv_net_config cfg = { .flow_capacity = 4, .alert_ring = 4 };
-	char *text, *nl, *sp;
-	int group;
+	char *text = malloc(size + 1), *nl, *sp;
 
-	if (size < 1)
-		return 0;
-	group = data[0] & 1;
-	data++;
-	size--;
-	text = malloc(size + 1);
 	if (!n)
 		n = xv_net_new(&cfg);
 	if (!n || !text)
@@ -79,11 +54,11 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
 			*sp = 0;
 			xv_net_set_var(n, text, sp + 1);
 		}
-		load(n, nl + 1, group);
+		xv_net_load_rules_str(n, nl + 1, "fuzz.rules");
 	} else {
-		load(n, text, group);
+		xv_net_load_rules_str(n, text, "fuzz.rules");
 	}
-	if (group && xv_net_rule_count(n)) {
+	if (xv_net_rule_count(n)) {
 		xv_net_inspect(n, frame, sizeof(frame), 1700000000000000ull, -1, NULL);
 		xv_net_inspect(n, frame, sizeof(frame), 1700000000000001ull, 0, "p");
 	}

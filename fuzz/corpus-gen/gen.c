@@ -431,30 +431,17 @@ static void seeds_net(void)
 	emit("fuzz_net", b, pos);
 }
 
-/* fuzz_rules: a mode byte (1: group and inspect, 0: parse only), then the text; both modes. */
-static void emit_rules(const char *text)
-{
-	static char b[4096];
-	size_t n = strlen(text);
-
-	for (char m = 0; m < 2; m++) {
-		b[0] = m;
-		memcpy(b + 1, text, n);
-		emit("fuzz_rules", b, n + 1);
-	}
-}
-
 static void seeds_text(void)
 {
-	emit_rules("HOME_NET [10.0.0.0/8,192.168.0.0/16]\n"
+	emit_str("fuzz_rules", "HOME_NET [10.0.0.0/8,192.168.0.0/16]\n"
 			       "alert tcp $HOME_NET any -> $EXTERNAL_NET [80,443,8000:8080] (msg:\"web\"; sid:2; rev:3;)\n"
 			       "drop udp !10.0.0.0/8 :1023 -> [10.1.0.0/16,!10.1.2.0/24] 1024: (sid:3;)\n");
-	emit_rules("HTTP_PORTS [80,8080]\n"
+	emit_str("fuzz_rules", "HTTP_PORTS [80,8080]\n"
 			       "alert tcp any any -> any 80 (content:\"GET\"; offset:0; depth:3; content:\"|2f 65 74 63|\"; nocase; sid:7;)\n"
 			       "alert tcp any any -> any any (msg:\"semi\\; colon \\\"quoted\\\"\"; content:\"a\\;b\"; sid:8;)\n"
 			       "alert tcp any any -> any 22 (flow:to_server,established; threshold: type limit, track by_src, count 1, seconds 60; sid:9;)\n"
 			       "alert tcp any any -> any $HTTP_PORTS (flags:+SA; sid:13;)\n");
-	emit_rules("X 1\npass ip any any <> fd00::/8 any (msg:\"v6 ok\"; sid:4;)\n"
+	emit_str("fuzz_rules", "X 1\npass ip any any <> fd00::/8 any (msg:\"v6 ok\"; sid:4;)\n"
 			       "alert tcp any any -> any 22 (detection_filter: track by_dst, count 5, seconds 10; classtype:attempted-admin; priority:1; reference:url,example.org; metadata:a b; sid:10;)\n"
 			       "alert tcp any any -> any ![22,80] (content:!\"benign\"; flags:S,12; sid:12;)\n");
 	emit_str("fuzz_policy", "# processes\nprocess allow comm=sshd exe=/usr/sbin/sshd uid=0\n"

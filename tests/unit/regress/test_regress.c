@@ -226,11 +226,12 @@ static void test_fs_field_past_struct(void **state)
 
 /* ---- found by fuzz_rules (scripts/fuzz --ci): a second msg option that fails to parse ---- */
 
-/* crash-b0b00e5a33cfbe274d77d14d404150e6df4b1195, minimised (40 bytes): ASan double-free in
- * xv_rule_free (src/net/rules.c): parse_options freed the first msg, the second did not
- * unquote, and the rule was freed with msg still pointing at the first one. */
+/* crash-b0b00e5a33cfbe274d77d14d404150e6df4b1195, minimised (39 bytes of rule text after the
+ * mode byte the harness had then): ASan double-free in xv_rule_free (src/net/rules.c):
+ * parse_options freed the first msg, the second did not unquote, and the rule was freed with
+ * msg still pointing at the first one. */
 static const uint8_t rules_double_msg[] = {
-	0x32, 0x70, 0x61, 0x73, 0x73, 0x20, 0x69, 0x70, 0x20, 0x61, 0x6e, 0x79, 0x20, 0x61, 0x6e, 0x79,
+	0x70, 0x61, 0x73, 0x73, 0x20, 0x69, 0x70, 0x20, 0x61, 0x6e, 0x79, 0x20, 0x61, 0x6e, 0x79,
 	0x20, 0x3c, 0x3e, 0x20, 0x3a, 0x3a, 0x20, 0x61, 0x6e, 0x79, 0x28, 0x6d, 0x73, 0x67, 0x3a, 0x22,
 	0x22, 0x3b, 0x6d, 0x73, 0x67, 0x3a, 0x34, 0x29,
 };
