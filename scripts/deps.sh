@@ -8,7 +8,7 @@ PKGS=(
   libyara-dev libfuse3-dev fuse3 libseccomp-dev libtelnet-dev
   qemu-system-arm qemu-system-x86 qemu-utils busybox-static cpio gzip xz-utils zstd
   socat telnet netcat-openbsd tcpdump tshark python3 iproute2 hyperfine kmod
-  chkrootkit aide tripwire yara
+  chkrootkit aide tripwire yara time
 )
 [ "${XVIDS_DEPS_EXTRA:-}" ] && PKGS+=($XVIDS_DEPS_EXTRA)
 

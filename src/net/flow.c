@@ -51,9 +51,11 @@ struct xv_flow *xv_flow_track(struct xv_net *n, const struct xv_pkt *p, bool *to
 		if (n->now > e->last)
 			e->last = n->now;
 	} else {
-		uint64_t h = xv_ktab_hash_end(XV_FLOW_KWORDS + xv_ktab_hash_word(key[0], 0) +
-					      xv_ktab_hash_word(key[1], 1) + xv_ktab_hash_word(key[2], 2) +
-					      xv_ktab_hash_word(key[3], 3) + xv_ktab_hash_word(key[4], 4));
+		uint64_t h = xv_ktab_hash_end(XV_FLOW_KWORDS + xv_ktab_hash_word(t, key[0], 0) +
+					      xv_ktab_hash_word(t, key[1], 1) +
+					      xv_ktab_hash_word(t, key[2], 2) +
+					      xv_ktab_hash_word(t, key[3], 3) +
+					      xv_ktab_hash_word(t, key[4], 4));
 		e = xv_ktab_get_hk(t, key, XV_FLOW_KWORDS, h, n->now, true, &created);
 		n->last_flow = e;
 	}

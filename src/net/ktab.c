@@ -1,9 +1,46 @@
 /* ktab.c — bucketed hash table used for flows, thresholds, detectors and the MAC table. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "net/ktab.h"
+
+static uint64_t key_words[8];
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ z >> 30) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ z >> 27) * 0x94d049bb133111ebull;
+	return z ^ z >> 31;
+}
+
+/* One secret per process (every table shares it; what matters is that a sender cannot know it).
+ * XVIDS_HASH_SEED=N fixes it, so that a fuzzer's or a test's run can be replayed exactly. */
+static void key_init(void)
+{
+	const char *fixed = getenv("XVIDS_HASH_SEED");
+	struct timespec ts;
+	uint64_t x;
+
+	if (!(fixed && *fixed) &&
+	    getrandom(key_words, sizeof(key_words), GRND_NONBLOCK) == (ssize_t)sizeof(key_words))
+		return;
+	if (fixed && *fixed) {
+		x = strtoull(fixed, NULL, 0);
+	} else { /* no entropy yet (early boot): still unknown to a remote sender, if weaker */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^ (uint64_t)(uintptr_t)&ts;
+	}
+	for (int i = 0; i < 8; i++)
+		key_words[i] = splitmix64(&x);
+}
 
 /* Anonymous mappings: page-aligned (so 64-byte entries never straddle cache lines), zero pages
  * that cost nothing until touched, and on large tables transparent huge pages, which spare a fresh
@@ -37,6 +74,8 @@ int xv_ktab_init(struct xv_ktab *t, uint32_t capacity, uint32_t kwords, uint32_t
 	t->kwords = kwords;
 	t->esize = (uint32_t)((sizeof(struct xv_kent) + 8 * kwords + payload + 7) & ~7u);
 	t->timeout = timeout_usec;
+	pthread_once(&key_once, key_init);
+	memcpy(t->seed, key_words, sizeof(t->seed));
 	t->mem_size = (size_t)n * XV_KTAB_WAYS * t->esize;
 	t->tags_size = (size_t)n * XV_KTAB_WAYS * sizeof(*t->tags);
 	t->mem = zmap(t->mem_size);
@@ -71,13 +110,13 @@ static inline bool expired(const struct xv_ktab *t, const struct xv_kent *e, uin
 struct xv_kent *xv_ktab_get(struct xv_ktab *t, const uint64_t *key, uint64_t now, bool create,
 			    bool *created)
 {
-	return xv_ktab_get_hk(t, key, t->kwords, xv_ktab_hash_n(key, t->kwords), now, create,
+	return xv_ktab_get_hk(t, key, t->kwords, xv_ktab_hash_n(t, key, t->kwords), now, create,
 			      created);
 }
 
 struct xv_kent *xv_ktab_find(const struct xv_ktab *t, const uint64_t *key, uint64_t now)
 {
-	uint64_t h = xv_ktab_hash_n(key, t->kwords);
+	uint64_t h = xv_ktab_hash_n(t, key, t->kwords);
 	uint32_t b = (uint32_t)h & (t->nbuckets - 1);
 	uint16_t hash = (uint16_t)(h >> 48) | 1;
 	for (uint32_t w = 0; w < XV_KTAB_WAYS; w++) {

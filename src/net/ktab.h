@@ -27,6 +27,10 @@ struct xv_ktab {
 	uint64_t timeout;    /* usec of idleness after which an entry is free; 0: never */
 	uint64_t evictions;  /* live entries thrown out to make room */
 	uint64_t inserts;
+	/* Per-process secret, one word per key word, mixed in before each word's multiply: the
+	 * keys come from the network (addresses, ports), and without it a sender could choose keys
+	 * that share one bucket and evict a victim flow or detector entry at will. */
+	uint64_t seed[8];
 };
 
 #define XV_KTAB_WAYS 4
@@ -39,14 +43,14 @@ void xv_ktab_fini(struct xv_ktab *t);
 /* The hash of a key: each word multiplied by its own odd constant (independent multiplies, not a
  * chain: the bucket address is on the critical path of every lookup), summed, then one full mix.
  * In pieces so that the flow table (5 words) can spell it out: the same value as xv_ktab_hash_n. */
-static inline uint64_t xv_ktab_hash_word(uint64_t w, unsigned i)
+static inline uint64_t xv_ktab_hash_word(const struct xv_ktab *t, uint64_t w, unsigned i)
 {
 	static const uint64_t mul[8] = {
 		0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull,
 		0xd6e8feb86659fd93ull, 0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull,
 		0x94d049bb133111ebull, 0xbf58476d1ce4e5b9ull,
 	};
-	uint64_t k = w * mul[i & 7];
+	uint64_t k = (w ^ t->seed[i & 7]) * mul[i & 7];
 	return k ^ k >> 29;
 }
 
@@ -60,11 +64,12 @@ static inline uint64_t xv_ktab_hash_end(uint64_t h)
 	return h;
 }
 
-static inline uint64_t xv_ktab_hash_n(const uint64_t *key, uint32_t kwords)
+static inline uint64_t xv_ktab_hash_n(const struct xv_ktab *t, const uint64_t *key,
+				      uint32_t kwords)
 {
 	uint64_t h = kwords;
 	for (uint32_t i = 0; i < kwords; i++)
-		h += xv_ktab_hash_word(key[i], i);
+		h += xv_ktab_hash_word(t, key[i], i);
 	return xv_ktab_hash_end(h);
 }
 
