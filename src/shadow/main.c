@@ -404,11 +404,39 @@ static void cleanup(struct shadow *sp)
 	rmdir(sp->base);
 }
 
+/* A set-up that fails before the tool starts gives back what it took: the mount points (if made),
+ * the notification filter, the guest snapshot and files, the kernel model. */
+static int give_up(struct shadow *sp, struct xv_ctx *ctx, void *prog, int code)
+{
+	if (sp->base[0] && strstr(sp->base, "XXXXXX") == NULL)
+		cleanup(sp);
+	free(prog);
+	pthread_mutex_lock(&sp->lock);
+	sh_snap_free(&sp->snap);
+	pthread_mutex_unlock(&sp->lock);
+	xv_fs_close(sp->fs);
+	sp->fs = NULL;
+	xv_ctx_release(ctx);
+	return code;
+}
+
+/* Once the FUSE thread serves the tree it reads the snapshot and the guest's files: nothing is
+ * freed under it. The mounts go, and the process ends as after a run of the tool. */
+static _Noreturn void abandon(struct shadow *sp, int code)
+{
+	cleanup(sp);
+	fflush(NULL);
+	_exit(code);
+}
+
 static int run(struct shadow *sp, struct xv_ctx *ctx, char **cmd)
 {
+	void *prog = NULL;
+	size_t proglen;
+
 	if (xv_ctx_kernel(ctx, &sp->k) < 0) {
 		fprintf(stderr, "xvids shadow: %s\n", xv_errmsg());
-		return 2;
+		return give_up(sp, ctx, prog, 2);
 	}
 	if (xv_fs_open(sp->k, &sp->fs) < 0) {
 		snprintf(sp->fs_why, sizeof(sp->fs_why), "%s", xv_errmsg());
@@ -416,9 +444,6 @@ static int run(struct shadow *sp, struct xv_ctx *ctx, char **cmd)
 			"only /proc is shadowed\n", sp->fs_why);
 		sp->fs = NULL;
 	}
-	void *prog;
-	size_t proglen;
-
 	pthread_mutex_lock(&sp->lock);
 	int src = sh_snap_get(sp);
 	uint32_t bound = src == 0 ? sh_guest_pid_max(sp) : SH_TOOL_PID_BASE - 1;
@@ -429,7 +454,7 @@ static int run(struct shadow *sp, struct xv_ctx *ctx, char **cmd)
 	pthread_mutex_unlock(&sp->lock);
 	if (src < 0) {
 		fprintf(stderr, "xvids shadow: reading the guest's processes: %s\n", xv_errmsg());
-		return 2;
+		return give_up(sp, ctx, prog, 2);
 	}
 	/* The tool, the FUSE thread and the supervisor take turns (every lookup is a synchronous
 	 * request): on one CPU a turn is a context switch, across CPUs a wake-up of an idle CPU,
@@ -446,7 +471,7 @@ static int run(struct shadow *sp, struct xv_ctx *ctx, char **cmd)
 	}
 	if (sh_notify_filter(bound, &prog, &proglen) < 0 || enter_namespaces() < 0) {
 		fprintf(stderr, "xvids shadow: %s\n", xv_errmsg());
-		return 2;
+		return give_up(sp, ctx, prog, 2);
 	}
 	snprintf(sp->base, sizeof(sp->base), "/tmp/xvids-shadow.XXXXXX");
 	snprintf(sp->root, sizeof(sp->root), "%s/root", sp->base);
@@ -455,22 +480,20 @@ static int run(struct shadow *sp, struct xv_ctx *ctx, char **cmd)
 				   snprintf(sp->toolproc, sizeof(sp->toolproc), "%s/proc", sp->base),
 				   mkdir(sp->root, 0700) < 0 || mkdir(sp->toolproc, 0700) < 0)) {
 		fprintf(stderr, "xvids shadow: cannot create mount points in /tmp: %s\n", strerror(errno));
-		return 2;
+		return give_up(sp, ctx, prog, 2);
 	}
 	if (access("/dev/fuse", R_OK | W_OK) < 0) {
 		fprintf(stderr, "xvids shadow: cannot open /dev/fuse (%s): the shadow file system needs "
 			"read and write access to it (distributions ship it mode 0666; run as root "
 			"otherwise)\n", strerror(errno));
-		cleanup(sp);
-		return 2;
+		return give_up(sp, ctx, prog, 2);
 	}
 	struct fuse *f = sh_tree_new(sp, sp->root);
 	pthread_t ft, nt;
 
 	if (!f || pthread_create(&ft, NULL, fuse_thread, f) != 0) {
 		fprintf(stderr, "xvids shadow: %s\n", xv_errmsg());
-		cleanup(sp);
-		return 2;
+		return give_up(sp, ctx, prog, 2);
 	}
 	int rc = 0;
 
@@ -482,8 +505,7 @@ static int run(struct shadow *sp, struct xv_ctx *ctx, char **cmd)
 
 	if (rc < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		fprintf(stderr, "xvids shadow: %s\n", rc < 0 ? xv_errmsg() : strerror(errno));
-		cleanup(sp);
-		return 2;
+		abandon(sp, 2);
 	}
 	struct child_args ca = { .root = sp->root, .toolproc = sp->toolproc, .argv = cmd,
 				 .sock = sv[1] };
@@ -492,8 +514,7 @@ static int run(struct shadow *sp, struct xv_ctx *ctx, char **cmd)
 	if (resolve_cmd(sp->root, cmd[0], path, sizeof(path)) < 0) {
 		fprintf(stderr, "xvids shadow: %s: command not found among the host's programs (%s)\n",
 			cmd[0], HOST_PATH);
-		cleanup(sp);
-		return 127;
+		abandon(sp, 127);
 	}
 	ca.path = path;
 	ca.envp = tool_env();

@@ -124,6 +124,33 @@ sh_run "$vm" kill -0 "$free" 2>/dev/null && fail "$ARCH: kill -0 $free (no such 
 sh_run "$vm" sh -c 'echo x > /etc/xvids-write-test' 2>/dev/null && fail "$ARCH: guest tree writable" ||
   pass "$ARCH: the guest tree is read-only"
 
+# Without root: user and mount namespaces where the kernel allows them (as user nobody, with read
+# access to the guest's RAM file); /dev/fuse must be usable by the user (Debian ships it 0666;
+# where it is not, the message says so).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  chmod o+x "$E2E_TMP" "$run"; chmod o+r "$run/ram"
+  as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+  fmode=$(stat -c %a /dev/fuse)
+  ( trap 'chmod "$fmode" /dev/fuse' EXIT  # whatever happens, /dev/fuse gets its mode back
+  if ! as_nobody test -r /dev/fuse -a -w /dev/fuse; then
+    out=$(as_nobody "$XVIDS" --vm "$vm" shadow uname -a 2>&1); rc=$?
+    [ $rc = 2 ] && grep -q '/dev/fuse' <<<"$out" && pass "$ARCH: without access to /dev/fuse: exit 2, \"$out\"" ||
+      fail "$ARCH: without access to /dev/fuse: exit $rc, '$out'"
+    chmod 0666 /dev/fuse  # Debian's own mode for it, for the rest of this check
+  fi
+  out=$(as_nobody "$XVIDS" --vm "$vm" shadow sh -c 'uname -a; id -u' 2>&1); rc=$?
+  g=$(gcmd "$run" 'uname -a' | tr -d '\r')
+  if [ $rc = 0 ] && [ "$(head -1 <<<"$out")" = "$g" ] && [ "$(tail -1 <<<"$out")" = 0 ]; then
+    pass "$ARCH: as user nobody (user namespace): shadow uname -a is the guest's, the tool runs as uid 0 of its namespace"
+  elif [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null)" = 0 ] && grep -q 'namespace' <<<"$out"; then
+    pass "$ARCH: as user nobody, user namespaces disabled here: clear message \"$out\""
+  else
+    fail "$ARCH: as user nobody: exit $rc, '$out'"
+  fi
+  )
+  chmod o-r "$run/ram"; chmod o-x "$run" "$E2E_TMP"
+fi
+
 # ------------------------------------------------------------- chkrootkit
 # The clean and the infected guest are checked at the same time (chkproc's 4,194,304 probes
 # take a minute or two each).
