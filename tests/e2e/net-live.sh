@@ -156,5 +156,14 @@ cat "$T/sw.err"
 n=$(tcpdump -nr "$T/mirror.pcap" 2>/dev/null | wc -l)
 [ "$n" -gt 100 ] && [ "$(tcpdump -nr "$T/mirror.pcap" 'tcp port 2001' 2>/dev/null | wc -l)" -gt 3 ] &&
 	ok "mirror pcap readable by tcpdump ($n frames)" || bad "mirror has $n frames"
+# A second unmodified reader, Wireshark's dissectors: the same frames, the same backdoor packets.
+if command -v tshark >/dev/null; then
+	nt=$(tshark -n -r "$T/mirror.pcap" 2>/dev/null | wc -l)
+	bt=$(tshark -n -r "$T/mirror.pcap" -Y 'tcp.port == 2001' 2>/dev/null | wc -l)
+	bd=$(tcpdump -nr "$T/mirror.pcap" 'tcp port 2001' 2>/dev/null | wc -l)
+	[ "$nt" = "$n" ] && [ "$bt" = "$bd" ] && [ "$bt" -gt 3 ] &&
+		ok "mirror pcap read by tshark: $nt frames, $bt on the backdoor port, as tcpdump" ||
+		bad "tshark sees $nt frames ($bt on port 2001), tcpdump $n ($bd)"
+fi
 [ $fails = 0 ] && echo "all net live checks passed" || echo "$fails net live checks FAILED"
 exit $((fails > 0))
