@@ -491,8 +491,15 @@ static int run(struct shadow *sp, struct xv_ctx *ctx, char **cmd)
 	struct fuse *f = sh_tree_new(sp, sp->root);
 	pthread_t ft, nt;
 
-	if (!f || pthread_create(&ft, NULL, fuse_thread, f) != 0) {
+	if (!f) {
 		fprintf(stderr, "xvids shadow: %s\n", xv_errmsg());
+		return give_up(sp, ctx, prog, 2);
+	}
+	int perr = pthread_create(&ft, NULL, fuse_thread, f);
+
+	if (perr != 0) {
+		fprintf(stderr, "xvids shadow: cannot start the FUSE thread: %s\n", strerror(perr));
+		sh_tree_stop(f); /* no thread serves it yet: unmount and free it here */
 		return give_up(sp, ctx, prog, 2);
 	}
 	int rc = 0;

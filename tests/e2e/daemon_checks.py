@@ -227,12 +227,18 @@ def pchk_alerts(recs):
     return [r for r in recs if r.get("xvids", {}).get("check") == "pchk"]
 
 
-def guest_pid(c, exe):
-    """The pid of the task running exe, from the daemon's own ps (no helper process in the guest)."""
-    for t in json.loads(c.cmd("ps a1 -j")):
-        if t.get("exe") == exe:
-            return str(t["pid"])
-    return ""
+def guest_pid(c, exe, wait=20):
+    """The pid of the task running exe, from the daemon's own ps (no helper process in the guest).
+    The console's "started" comes from the shell that forked it: on a slow TCG guest the child may
+    not have exec'd yet, so ask again until it shows (or the wait is over)."""
+    deadline = time.time() + wait
+    while True:
+        for t in json.loads(c.cmd("ps a1 -j")):
+            if t.get("exe") == exe:
+                return str(t["pid"])
+        if time.time() >= deadline:
+            return ""
+        time.sleep(0.5)
 
 
 def per_key(recs):
